@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from certfed.kernel.indicators import TYPES
+from certfed.sharing.models import DISTRIBUTION_CHOICES, PAP_CHOICES, TLP_CHOICES
+
+INDICATOR_TYPE_CHOICES = [(t, t) for t in sorted(TYPES)]
+
+
+class Indicator(models.Model):
+    """One observable value (an address, a domain, a hash…) inside an event.
+
+    It inherits its event's owner and labels; its own tlp/pap/distribution, when set, may
+    only narrow them (the gate intersects the audiences, readers take the stricter TLP).
+    `value` is always the kernel's canonical form, so equal values compare equal in SQL.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event = models.ForeignKey("intel.Event", on_delete=models.CASCADE, related_name="indicators")
+    type = models.CharField(max_length=16, choices=INDICATOR_TYPE_CHOICES)
+    value = models.CharField(max_length=2048)
+    comment = models.TextField(blank=True)
+    to_detect = models.BooleanField(default=True)
+    first_seen = models.DateTimeField(null=True, blank=True)
+    last_seen = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    tlp = models.CharField(max_length=16, choices=TLP_CHOICES, null=True, blank=True)
+    pap = models.CharField(max_length=8, choices=PAP_CHOICES, null=True, blank=True)
+    distribution = models.CharField(
+        max_length=16, choices=DISTRIBUTION_CHOICES, null=True, blank=True
+    )
+    sharing_group = models.ForeignKey(
+        "sharing.SharingGroup", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["value", "type"], name="indicator_value")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "type", "value"], name="indicator_unique_in_event"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.value}"

@@ -1,0 +1,8 @@
+"""WSGI entry point used by `certfed serve`."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certfed.platform.settings")
+application = get_wsgi_application()
