@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 from ninja import Query, Router, Schema
+from ninja.responses import Status
 
 from certfed.intel.actions import do_create_event, do_delete_event, do_update_event
 from certfed.intel.audit import audit_event_reads
@@ -59,7 +60,7 @@ def create_event(request, payload: EventIn):
     """Create an event (and its indicators) owned by your organisation."""
     v = writer(request)
     event = do_create_event(context(request), v, payload.dict(exclude_unset=True))
-    return 201, event_json(access_event(v, event.uuid))
+    return Status(201, event_json(access_event(v, event.uuid)))
 
 
 @router.get("/events/{event_uuid}", response={200: EventOut, **ERRORS}, auth=MEMBER_OR_PUBLIC)
@@ -112,4 +113,6 @@ def search_indicators(request, params: Query[IndicatorQuery]):
         v, value=params.value, type_name=params.type, contains=params.contains,
         since=params.since,
     )  # fmt: skip
-    return page(request, qs, params.limit, params.offset, indicator_hit_json)
+    result = page(request, qs, params.limit, params.offset, indicator_hit_json)
+    audit_event_reads(request, v, result["results"])
+    return result

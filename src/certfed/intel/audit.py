@@ -8,13 +8,16 @@ from certfed.sharing.access import Viewer
 
 
 def audit_event_reads(request, viewer: Viewer, events: list[dict], *, detail: bool = False) -> None:
+    """`events` are event JSON documents (or indicator hits: owner, tlp, event uuid)."""
     if viewer.anonymous:
         return
     from certfed.members.models import Organisation
 
     own = Organisation.objects.filter(pk=viewer.org_id).values_list("short_name", flat=True).first()
     foreign = [e for e in events if e["owner"] != own]
-    restricted = [e["uuid"] for e in foreign if e["tlp"] in ("RED", "AMBER+STRICT")]
+    restricted = sorted(
+        {e.get("event", e["uuid"]) for e in foreign if e["tlp"] in ("RED", "AMBER+STRICT")}
+    )
     via = "api" if getattr(request, "api_key", None) else "web"
     ctx = context_for(request, via)
     if detail and foreign:

@@ -78,9 +78,10 @@ def with_details(qs: QuerySet, viewer: Viewer, *, indicators: bool = True) -> Qu
 
 
 def with_indicator_counts(qs: QuerySet, viewer: Viewer) -> QuerySet:
+    # The GROUP BY drops Meta.ordering, so order again: pages must be stable.
     return qs.annotate(
         visible_indicators=Count("indicators", filter=_prefixed_child_q(viewer), distinct=True)
-    )
+    ).order_by("-date", "-id")
 
 
 def _prefixed_child_q(viewer: Viewer) -> Q:

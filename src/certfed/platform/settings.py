@@ -10,6 +10,7 @@ from certfed.platform import config
 
 DATA_DIR = config.data_dir()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+(DATA_DIR / "static").mkdir(exist_ok=True)
 
 SECRET_KEY = config.secret_key()
 DEBUG = os.environ.get("CERTFED_DEBUG", "") == "1"

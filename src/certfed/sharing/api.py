@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from certfed.platform.request import context, viewer, writer
 from certfed.sharing.access import access_sharing_groups
@@ -49,4 +50,4 @@ def create_sharing_group(request, payload: SharingGroupIn):
         context(request), v, name=payload.name, description=payload.description,
         members=payload.members,
     )  # fmt: skip
-    return 201, group_json(group)
+    return Status(201, group_json(group))

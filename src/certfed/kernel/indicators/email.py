@@ -20,14 +20,20 @@ _MAX_LOCAL = 64
 def normalise(value: str) -> str:
     value = value.strip()
     if value.count("@") != 1:
-        raise InvalidIndicator(NAME, value, f"it must contain exactly one '@', not {value.count('@')}")
+        raise InvalidIndicator(
+            NAME, value, f"it must contain exactly one '@', not {value.count('@')}"
+        )
     local, _, host = value.partition("@")
     if not local:
         raise InvalidIndicator(NAME, value, "the local part (before '@') is empty")
     if len(local) > _MAX_LOCAL:
-        raise InvalidIndicator(NAME, value, f"the local part is longer than {_MAX_LOCAL} characters")
+        raise InvalidIndicator(
+            NAME, value, f"the local part is longer than {_MAX_LOCAL} characters"
+        )
     if any(ch.isspace() or not ch.isprintable() for ch in local):
-        raise InvalidIndicator(NAME, value, "the local part contains whitespace or control characters")
+        raise InvalidIndicator(
+            NAME, value, "the local part contains whitespace or control characters"
+        )
     try:
         host = domain.normalise(host)
     except InvalidIndicator as exc:

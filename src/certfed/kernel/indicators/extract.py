@@ -91,7 +91,8 @@ def _candidates(name: str, text: str) -> Iterator[tuple[int, str]]:
 
 # Cheap checks on the raw candidate, before normalising, and on the result.
 _PREFILTER: dict[str, Callable[[str], bool]] = {
-    "domain": lambda raw: not raw.isascii() or _has_known_tld(raw),
+    # The list knows TLDs in both unicode and punycode form, so this works for IDNs too.
+    "domain": _has_known_tld,
 }
 _POSTFILTER: dict[str, Callable[[str], bool]] = {
     "domain": _has_known_tld,  # an IDN's TLD can only be checked once it is punycode
@@ -107,6 +108,8 @@ def extract(text: str) -> list[tuple[str, str]]:
     text = refang(text)
     found: list[tuple[int, int, str, str]] = []
     claims = _Claims()
+    # Advisories repeat their indicators; normalise each distinct candidate once.
+    memo: dict[tuple[str, str], str | None] = {}
     for rank, name in enumerate(_CLAIMING + _ANYWHERE):
         if name in _REQUIRED and _REQUIRED[name] not in text:
             continue
@@ -121,11 +124,18 @@ def extract(text: str) -> list[tuple[str, str]]:
                 continue
             if prefilter and not prefilter(raw):
                 continue
-            try:
-                value = normalise(raw)
-            except InvalidIndicator:
-                continue
-            if postfilter and not postfilter(value):
+            key = (name, raw)
+            if key in memo:
+                value = memo[key]
+            else:
+                try:
+                    value = normalise(raw)
+                except InvalidIndicator:
+                    value = None
+                if value is not None and postfilter and not postfilter(value):
+                    value = None
+                memo[key] = value
+            if value is None:
                 continue
             found.append((start, rank, name, value))
             spans.append((start, end))

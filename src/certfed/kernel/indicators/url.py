@@ -74,7 +74,8 @@ def normalise(value: str) -> str:
     if any(ch.isspace() for ch in value):
         raise InvalidIndicator(NAME, value, "it contains whitespace")
     end = _AUTHORITY_END.search(remainder)
-    authority, rest = (remainder[: end.start()], remainder[end.start() :]) if end else (remainder, "")
+    cut = end.start() if end else len(remainder)
+    authority, rest = remainder[:cut], remainder[cut:]
     userinfo, at, hostport = authority.rpartition("@")
     host, port = _split_host_port(value, hostport)
     if not host:

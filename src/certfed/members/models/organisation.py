@@ -9,8 +9,15 @@ from certfed.kernel.labels import CATEGORIES
 
 
 def validate_country(value: str) -> None:
-    if len(value) != 2 or not value.isascii() or not value.isalpha() or not value.isupper():
-        raise ValidationError(f"country {value!r} must be an ISO 3166 alpha-2 code such as 'MY'")
+    import pycountry
+
+    if (
+        len(value) != 2
+        or not value.isascii()
+        or not value.isupper()
+        or pycountry.countries.get(alpha_2=value) is None
+    ):
+        raise ValidationError(f"{value!r} is not an ISO 3166 alpha-2 country code such as 'MY'")
 
 
 class Organisation(models.Model):
