@@ -35,8 +35,8 @@ fi
 pg_isready -h 127.0.0.1 -p 5432
 
 echo "== ruff"
-"$VENV/bin/ruff" check src tests benchmarks
-"$VENV/bin/ruff" format --check src tests benchmarks
+"$VENV/bin/ruff" check
+"$VENV/bin/ruff" format --check
 
 echo "== tests on SQLite"
 CERTFED_DATABASE_URL= "$VENV/bin/python" -m pytest -q "$@"
