@@ -17,7 +17,7 @@ from certfed.sharing.access import (
     Viewer,
     access_events,
     access_indicators,
-    indicators_of_event_q,
+    access_indicators_of_visible_events,
 )
 
 
@@ -70,9 +70,7 @@ def with_details(qs: QuerySet, viewer: Viewer, *, indicators: bool = True) -> Qu
     """Prefetch tags and the indicators the viewer may see, in two queries for any page."""
     qs = qs.prefetch_related("tags")
     if indicators:
-        visible = Indicator.objects.filter(indicators_of_event_q(viewer)).select_related(
-            "sharing_group"
-        )
+        visible = access_indicators_of_visible_events(viewer).select_related("sharing_group")
         qs = qs.prefetch_related(Prefetch("indicators", queryset=visible))
     return qs
 

@@ -31,6 +31,10 @@ def indicator_json(ind: Indicator, event: Event) -> dict[str, Any]:
 
 
 def event_json(event: Event, *, indicators: bool = True) -> dict[str, Any]:
+    """`event` must come from queries.with_details: its indicators are then exactly the ones
+    the viewer may see. Anything else is refused rather than risk listing them all."""
+    if indicators and "indicators" not in getattr(event, "_prefetched_objects_cache", {}):
+        raise RuntimeError("event_json needs an event from with_details (gate-filtered)")
     inds = list(event.indicators.all()) if indicators else []
     return {
         "uuid": str(event.uuid),

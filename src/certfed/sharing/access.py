@@ -129,6 +129,14 @@ def indicators_of_event_q(viewer: Viewer) -> Q:
     return _child_q(viewer)
 
 
+def access_indicators_of_visible_events(viewer: Viewer) -> QuerySet:
+    """Indicators for prefetching into events that already came through access_events: only
+    the child rule applies (the parent rule was applied to the events)."""
+    from certfed.intel.models import Indicator
+
+    return Indicator.objects.filter(_child_q(viewer))
+
+
 def access_event_by_uuid(viewer: Viewer, event_uuid) -> object | None:
     return access_events(viewer).filter(uuid=event_uuid).first()
 
