@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from certfed.audit.log import Context, record
+from certfed.intel.correlation import values_changed
 from certfed.intel.models import Event, Indicator, Tag
 from certfed.intel.validation import (
     THREAT_LEVELS,
@@ -20,6 +21,8 @@ from certfed.intel.validation import (
     clean_tags,
     clean_text,
 )
+from certfed.intel.warninglists import warninglist_for
+from certfed.kernel.netrange import net_range
 from certfed.platform.errors import Forbidden, Invalid
 from certfed.sharing.access import Viewer, can_change
 
@@ -62,7 +65,11 @@ def _set_tags(event: Event, names: list[str]) -> None:
 
 
 def _indicator_row(event: Event, ind: CleanIndicator) -> Indicator:
+    lo_hi = net_range(ind.type, ind.value) or (None, None)
     row = Indicator(
+        net_lo=lo_hi[0],
+        net_hi=lo_hi[1],
+        warninglist=warninglist_for(ind.type, ind.value),
         event=event,
         type=ind.type,
         value=ind.value,
@@ -130,6 +137,7 @@ def do_create_event(ctx: Context, viewer: Viewer, data: dict) -> Event:
     rows = [_indicator_row(event, i) for i in indicators]
     _check_new_uuids(rows)
     Indicator.objects.bulk_create(rows, batch_size=2000)
+    values_changed({r.value for r in rows})
     record(
         ctx, "event.create", event,
         detail={"title": title, "tlp": labels.tlp, "distribution": labels.distribution,
@@ -256,6 +264,9 @@ def _replace_indicators(event: Event, new: list[CleanIndicator]) -> dict[str, in
         "distribution",
         "sharing_group",
         "modified",
+        "net_lo",
+        "net_hi",
+        "warninglist",
     ]
     now = timezone.now()
     for r in keep:
@@ -265,6 +276,7 @@ def _replace_indicators(event: Event, new: list[CleanIndicator]) -> dict[str, in
         Indicator.objects.filter(pk__in=keep_ids).update(value=_placeholder())
         Indicator.objects.bulk_update(keep, fields, batch_size=1000)
     Indicator.objects.bulk_create(create, batch_size=2000)
+    values_changed({i.value for i in existing} | {r.value for r in keep + create})
     return {
         "indicators_added": len(create),
         "indicators_removed": len(removed),
@@ -284,8 +296,10 @@ def do_delete_event(ctx: Context, viewer: Viewer, event: Event) -> None:
     if not can_change(viewer, event):
         raise Forbidden("only analysts and admins of the owning organisation may delete it")
     uuid, title = str(event.uuid), event.title
-    count = event.indicators.count()
+    values = set(event.indicators.values_list("value", flat=True))
+    count = len(values)
     event.delete()
+    values_changed(values)
     record(
         ctx,
         "event.delete",

@@ -110,6 +110,7 @@ def _http_error(request, exc: HttpError):
 
 
 def _register() -> None:
+    from certfed.exchange.api import router as exchange_router
     from certfed.intel.api import router as intel_router
     from certfed.members.api import router as members_router
     from certfed.sharing.api import router as sharing_router
@@ -117,6 +118,7 @@ def _register() -> None:
     api.add_router("", members_router)
     api.add_router("", sharing_router)
     api.add_router("", intel_router)
+    api.add_router("", exchange_router)
 
 
 _register()

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "certfed.sharing",
     "certfed.intel",
     "certfed.audit",
+    "certfed.exchange",
 ]
 
 MIDDLEWARE = [

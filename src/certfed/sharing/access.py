@@ -74,6 +74,19 @@ def viewer_for(user) -> Viewer:
     )
 
 
+def viewer_for_org(org, role: str = "org-admin") -> Viewer:
+    """The operator acting for an organisation from the command line (imports, pulls)."""
+    from certfed.sharing.models import SharingGroup
+
+    active = org.status == "active"
+    groups = frozenset(
+        SharingGroup.objects.filter(Q(members=org.pk) | Q(owner=org.pk))
+        .values_list("pk", flat=True)
+        .distinct()
+    ) if active else frozenset()  # fmt: skip
+    return Viewer(org_id=org.pk, category=org.category, active=active, role=role, groups=groups)
+
+
 def audience_q(viewer: Viewer, prefix: str = "", owner_path: str | None = None) -> Q:
     """Q over a SharedObject-like row (at `prefix`) true when the viewer is in its audience."""
     owner = owner_path or f"{prefix}owner_id"

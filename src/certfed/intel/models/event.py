@@ -45,6 +45,11 @@ class Event(SharedObject):
     published = models.BooleanField(default=False, db_index=True)
     published_at = models.DateTimeField(null=True, blank=True)
     tags = models.ManyToManyField(Tag, related_name="events", blank=True)
+    # The source's own version stamp (STIX modified, MISP timestamp): imports are idempotent.
+    source_modified = models.DateTimeField(null=True, blank=True)
+    # The first publisher's name as the source gave it, when it is not a member organisation
+    # (a STIX identity, a MISP Orgc): kept through imports and sync.
+    originator_name = models.CharField(max_length=255, blank=True, default="")
 
     class Meta:
         ordering = ["-date", "-id"]

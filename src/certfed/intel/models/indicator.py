@@ -35,12 +35,26 @@ class Indicator(models.Model):
     sharing_group = models.ForeignKey(
         "sharing.SharingGroup", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Address range (kernel.netrange) of ipv4/ipv6/cidr values: CIDR containment as a range
+    # query on an index, for correlation and matching.
+    net_lo = models.CharField(max_length=32, null=True, blank=True)
+    net_hi = models.CharField(max_length=32, null=True, blank=True)
+    # Name of the first warninglist the value hits ("" when none), set when written.
+    warninglist = models.CharField(max_length=200, blank=True, default="")
+    # The source's own version stamp (STIX modified, MISP timestamp): imports are idempotent.
+    source_modified = models.DateTimeField(null=True, blank=True)
+    sighting_count = models.PositiveIntegerField(default=0)
+    false_positive_count = models.PositiveIntegerField(default=0)
+    last_sighted = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
-    modified = models.DateTimeField(auto_now=True)
+    modified = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["value", "type"], name="indicator_value")]
+        indexes = [
+            models.Index(fields=["value", "type"], name="indicator_value"),
+            models.Index(fields=["net_lo"], name="indicator_net"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "type", "value"], name="indicator_unique_in_event"

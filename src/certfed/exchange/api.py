@@ -1,0 +1,5 @@
+"""REST handlers of the exchange app (exports)."""
+
+from ninja import Router
+
+router = Router(tags=["exchange"])
