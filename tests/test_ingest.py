@@ -1,3 +1,7 @@
+"""The bulk ingest core: transactional, idempotent, bad objects reported by position."""
+
+from __future__ import annotations
+
 import datetime as dt
 import uuid
 
@@ -6,48 +10,63 @@ import pytest
 from certfed.intel.ingest import IncomingEvent, IncomingIndicator, IngestError, do_ingest
 from certfed.intel.models import Event, Indicator
 
+pytestmark = pytest.mark.django_db
+T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
-@pytest.mark.django_db
-def test_smoke(fed):
-    u = uuid.uuid4()
-    t = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    ev = IncomingEvent(
-        title="x",
-        uuid=u,
-        tlp="GREEN",
-        distribution="federation",
-        source_modified=t,
-        tags=["t1566"],
-        indicators=[
-            IncomingIndicator(value=f"198.51.100.{i}", position=f"i{i}") for i in range(1, 50)
-        ]
-        + [IncomingIndicator(value="10.0.0.0/8")],
-    )
+
+def _event(**kw) -> IncomingEvent:
+    inds = [IncomingIndicator(value=f"198.51.100.{i}", position=f"i{i}") for i in range(1, 50)]
+    inds.append(IncomingIndicator(value="10.0.0.0/8"))
+    base = dict(title="x", uuid=uuid.uuid4(), tlp="GREEN", distribution="federation",
+                source_modified=T0, tags=["t1566"], indicators=inds)  # fmt: skip
+    return IncomingEvent(**(base | kw))
+
+
+def test_ingest_is_idempotent_and_updates_newer_versions(fed):
+    ev = _event()
     r = do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [ev])
     assert r.events_created == 1 and r.indicators_written == 50
-    r2 = do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [ev])
-    assert r2.events_unchanged == 1 and not r2.changed
+    again = do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [ev])
+    assert again.events_unchanged == 1 and not again.changed
     assert Indicator.objects.count() == 50
-    i = Indicator.objects.get(value="10.0.0.0/8")
-    assert i.net_lo and i.created and i.uuid
+    cidr = Indicator.objects.get(value="10.0.0.0/8")
+    assert cidr.net_lo and cidr.net_hi and cidr.created and cidr.uuid
     assert fed.api("bravo", "read").get("/indicators", value="198.51.100.7").json()["count"] == 1
-    ev.source_modified = t + dt.timedelta(days=1)
+    assert Event.objects.get(uuid=ev.uuid).tags.get().name == "T1566"
+    ev.source_modified = T0 + dt.timedelta(days=1)
     ev.indicators = ev.indicators[:3]
-    r3 = do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [ev])
-    assert r3.events_updated == 1 and Indicator.objects.count() == 3
+    newer = do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [ev])
+    assert newer.events_updated == 1 and Indicator.objects.count() == 3
+
+
+def test_a_bad_object_is_reported_by_position_and_nothing_is_written(fed):
+    good = _event()
     bad = IncomingEvent(
         title="y", indicators=[IncomingIndicator(value="1.2.3.999", position="objects[4]")]
     )
-    with pytest.raises(IngestError) as e:
-        do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [bad])
-    assert "objects[4]" in str(e.value)
-    r4 = do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [bad], skip_invalid=True)
-    assert r4.events_created == 1 and len(r4.skipped) == 1
-    # event from another org can't be overwritten
+    with pytest.raises(IngestError) as exc:
+        do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [good, bad])
+    assert "objects[4]" in str(exc.value) and "1.2.3.999" in str(exc.value)
+    assert Event.objects.count() == 0 and Indicator.objects.count() == 0
+    kept = do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [good, bad], skip_invalid=True)
+    assert kept.events_created == 2 and [p.position for p in kept.skipped] == ["objects[4]"]
+    assert Indicator.objects.count() == 50
+
+
+def test_another_organisations_event_is_never_overwritten(fed):
+    ev = _event()
+    do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [ev])
+    theirs = IncomingEvent(title="z", uuid=ev.uuid, source_modified=T0 + dt.timedelta(days=5))
     with pytest.raises(IngestError):
-        do_ingest(
-            fed.ctx("bravo"),
-            fed.viewer("bravo"),
-            [IncomingEvent(title="z", uuid=u, source_modified=t + dt.timedelta(days=5))],
-        )
-    assert Event.objects.get(uuid=u).tags.get().name == "T1566"
+        do_ingest(fed.ctx("bravo"), fed.viewer("bravo"), [theirs])
+    assert Event.objects.get(uuid=ev.uuid).title == "x"
+
+
+def test_label_rules_hold_for_imports(fed):
+    loose = _event(tlp="AMBER", distribution="public", position="objects[0]")
+    with pytest.raises(IngestError) as exc:
+        do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [loose])
+    assert "public" in str(exc.value)
+    child = _event(indicators=[IncomingIndicator(value="192.0.2.1", tlp="CLEAR", position="p")])
+    with pytest.raises(IngestError):
+        do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [child])
