@@ -237,10 +237,23 @@ def _replace_indicators(event: Event, new: list[CleanIndicator]) -> dict[str, in
     by_key = {(i.type, i.value): i for i in existing}
     keep: list[Indicator] = []
     create: list[Indicator] = []
-    for item in new:
+    # Two passes, each existing row claimed at most once: uuid matches first, then
+    # (type, value) matches among the rows nobody claimed — so no item is silently dropped.
+    claimed: dict[int, Indicator] = {}
+    for i, item in enumerate(new):
         old = by_uuid.get(item.uuid) if item.uuid else None
-        old = old or by_key.get((item.type, item.value))
+        if old is not None:
+            claimed[i] = old
+    taken = {old.pk for old in claimed.values()}
+    for i, item in enumerate(new):
+        if i not in claimed and item.uuid is None:
+            old = by_key.get((item.type, item.value))
+            if old is not None and old.pk not in taken:
+                claimed[i] = old
+                taken.add(old.pk)
+    for i, item in enumerate(new):
         row = _indicator_row(event, item)
+        old = claimed.get(i)
         if old is not None:
             row.pk, row.uuid, row.created = old.pk, old.uuid, old.created
             keep.append(row)

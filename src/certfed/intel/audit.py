@@ -6,6 +6,8 @@ from __future__ import annotations
 from certfed.audit.log import context_for, record
 from certfed.sharing.access import Viewer
 
+_RESTRICTED = ("RED", "AMBER+STRICT")
+
 
 def audit_event_reads(request, viewer: Viewer, events: list[dict], *, detail: bool = False) -> None:
     """`events` are event JSON documents (or indicator hits: owner, tlp, event uuid)."""
@@ -16,7 +18,12 @@ def audit_event_reads(request, viewer: Viewer, events: list[dict], *, detail: bo
     own = Organisation.objects.filter(pk=viewer.org_id).values_list("short_name", flat=True).first()
     foreign = [e for e in events if e["owner"] != own]
     restricted = sorted(
-        {e.get("event", e["uuid"]) for e in foreign if e["tlp"] in ("RED", "AMBER+STRICT")}
+        {
+            e.get("event", e["uuid"])
+            for e in foreign
+            if e["tlp"] in _RESTRICTED
+            or any(i["tlp"] in _RESTRICTED for i in e.get("indicators", ()))
+        }
     )
     via = "api" if getattr(request, "api_key", None) else "web"
     ctx = context_for(request, via)

@@ -240,6 +240,8 @@ def do_ingest(
         raise IngestError(problems)
 
     result = IngestResult(skipped=problems)
+    if progress is not None and hasattr(progress, "set_total"):
+        progress.set_total(sum(len(c.indicators) or 1 for c in cleaned))
     existing = _existing_events([c.src.uuid for c in cleaned if c.src.uuid])
     to_write: list[tuple[_Clean, Event | None]] = []
     for c in cleaned:

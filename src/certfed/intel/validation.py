@@ -48,7 +48,10 @@ def clean_date(value: Any, field: str) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    parsed = parse_date(str(value)) if value else None
+    try:
+        parsed = parse_date(str(value)) if value else None
+    except ValueError:
+        parsed = None
     if parsed is None:
         raise Invalid(f"{value!r} is not a date (use YYYY-MM-DD)", field)
     return parsed
@@ -63,15 +66,22 @@ def clean_datetime(value: Any, field: str) -> dt.datetime | None:
         text = str(value).strip()
         try:
             parsed = parse_datetime(text)
+            if parsed is None and len(text) == 10:
+                day = parse_date(text)
+                parsed = dt.datetime.combine(day, dt.time.min) if day else None
         except ValueError:
             parsed = None
         if parsed is None:
-            day = parse_date(text) if len(text) == 10 else None
-            if day is None:
-                raise Invalid(f"{value!r} is not a date-time (use ISO 8601)", field)
-            parsed = dt.datetime.combine(day, dt.time.min)
+            raise Invalid(f"{value!r} is not a date-time (use ISO 8601)", field)
     if timezone.is_naive(parsed):
         parsed = parsed.replace(tzinfo=dt.UTC)
+    try:
+        # Normalising to UTC overflows at the calendar's edges (year 1 or 9999 with offsets).
+        parsed = parsed.astimezone(dt.UTC)
+    except OverflowError:
+        raise Invalid(f"{value!r} is outside the supported date range", field) from None
+    if not 1900 <= parsed.year <= 9000:
+        raise Invalid(f"{value!r} is outside the supported years 1900-9000", field)
     return parsed
 
 
@@ -239,8 +249,16 @@ def clean_indicators(viewer: Viewer, parent: CleanLabels, items: Any) -> list[Cl
         raise Invalid("must be a list", "indicators")
     cleaned: list[CleanIndicator] = []
     seen: dict[tuple[str, str], int] = {}
+    uuids: dict[Any, int] = {}
     for i, item in enumerate(items):
         ind = clean_indicator(viewer, parent, item, f"indicators[{i}]")
+        if ind.uuid is not None:
+            if ind.uuid in uuids:
+                raise Invalid(
+                    f"uuid {str(ind.uuid)!r} is already given as indicators[{uuids[ind.uuid]}]",
+                    f"indicators[{i}].uuid",
+                )
+            uuids[ind.uuid] = i
         key = (ind.type, ind.value)
         if key in seen:
             raise Invalid(

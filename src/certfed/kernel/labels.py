@@ -122,6 +122,17 @@ def validate_child(parent: Labels, child: Labels, prefix: str) -> None:
             f"{prefix}.distribution",
             f"{child.distribution!r} reaches further than its parent's {parent.distribution!r}",
         )
+    # A child's own sharing group must be its whole audience: inside a community, another
+    # group or an organisation-only parent, the intersection would differ from its label.
+    if child.distribution == "sharing_group" and not (
+        parent.distribution in ("federation", "public")
+        or child.sharing_group == parent.sharing_group
+    ):
+        raise LabelError(
+            f"{prefix}.sharing_group",
+            "an indicator may name its own sharing group only inside a federation or public "
+            "event, or use its event's sharing group",
+        )
 
 
 def audience_includes(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
+from certfed.platform.pagination import page
 from certfed.platform.request import viewer
 from certfed.sharing.access import access_organisations
 
@@ -41,10 +42,25 @@ def organisation_json(org) -> dict:
     }
 
 
-@router.get("/organisations", response=list[OrganisationOut])
-def list_organisations(request):
+class OrganisationPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    next: str | None
+    previous: str | None
+    results: list[OrganisationOut]
+
+
+class PageQuery(Schema):
+    limit: int | None = None
+    offset: int | None = None
+
+
+@router.get("/organisations", response=OrganisationPage)
+def list_organisations(request, params: Query[PageQuery]):
     """The member directory."""
-    return [organisation_json(o) for o in access_organisations(viewer(request))]
+    qs = access_organisations(viewer(request))
+    return page(request, qs, params.limit, params.offset, organisation_json)
 
 
 @router.get("/me", response=MeOut)

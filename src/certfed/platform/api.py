@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import IntegrityError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -20,6 +21,15 @@ class ApiKeyAuth(HttpBearer):
     def authenticate(self, request, token: str):
         found = user_for_api_key(token.strip())
         if found is None:
+            # Recorded without the key: only its first characters, to spot a leaked prefix.
+            record(
+                Context(user=None, ip=client_ip(request), via="api"),
+                "apikey.invalid",
+                object_type="apikey",
+                object_id=token.strip()[:6],
+                actor_label="(invalid API key)",
+                detail={"method": request.method, "path": request.path[:300]},
+            )
             return None
         user, key = found
         request.auth_user = user
@@ -102,6 +112,12 @@ def _auth_error(request, exc):
 @api.exception_handler(Http404)
 def _not_found(request, exc):
     return _detail(request, "not found", 404)
+
+
+@api.exception_handler(IntegrityError)
+def _conflict(request, exc):
+    # A concurrent request won the race for the same unique name or uuid.
+    return _detail(request, "conflicts with a change made at the same time; retry", 422)
 
 
 @api.exception_handler(HttpError)

@@ -8,6 +8,7 @@ import sys
 
 import click
 
+from certfed.kernel.labels import LabelError as LabelErrorType
 from certfed.platform.config import ConfigError
 
 
@@ -188,6 +189,132 @@ def user_create(
     click.echo(f"created user {u.email} ({u.role} of {u.organisation.short_name}) {how}")
 
 
+class _Progress:
+    """A progress bar on stderr whose length the ingest sets once it has parsed the file."""
+
+    def __init__(self, label: str) -> None:
+        self._bar = click.progressbar(length=1, label=label, file=sys.stderr, show_pos=True)
+
+    def __enter__(self) -> _Progress:
+        self._bar.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._bar.__exit__(*exc)
+
+    def set_total(self, total: int) -> None:
+        self._bar.length = max(total, 1)
+        self._bar.render_progress()
+
+    def __call__(self, n: int) -> None:
+        self._bar.update(n)
+
+
+def _org_for_import(org_short: str | None):
+    from certfed.members.actions import organisation_by_short
+    from certfed.members.models import Organisation
+
+    if org_short:
+        return organisation_by_short(org_short)
+    orgs = list(Organisation.objects.all()[:2])
+    if len(orgs) != 1:
+        raise click.UsageError("--org SHORT is needed (which organisation owns the import?)")
+    return orgs[0]
+
+
+def _defaults(tlp: str, pap: str, distribution: str, sharing_group: str | None, draft: bool):
+    from certfed.intel.ingest import Defaults
+    from certfed.kernel.labels import parse_distribution, parse_pap, parse_tlp
+
+    return Defaults(
+        tlp=parse_tlp(tlp, "--tlp"),
+        pap=parse_pap(pap, "--pap"),
+        distribution=parse_distribution(distribution, "--distribution"),
+        sharing_group=sharing_group,
+        published=not draft,
+    )
+
+
+_LABEL_OPTIONS = [
+    click.option("--org", "org_short", help="Short name of the owning organisation."),
+    click.option("--tlp", default="AMBER", show_default=True,
+                 help="TLP for objects whose source has none."),
+    click.option("--pap", default="AMBER", show_default=True),
+    click.option("--distribution", default="organisation", show_default=True,
+                 help="Audience for objects whose source has none."),
+    click.option("--sharing-group", help="Sharing group uuid, with --distribution sharing_group."),
+    click.option("--draft", is_flag=True, help="Import as unpublished drafts."),
+]  # fmt: skip
+
+
+def _label_options(func):
+    for option in reversed(_LABEL_OPTIONS):
+        func = option(func)
+    return func
+
+
+def _report(result) -> None:
+    click.echo(
+        f"events: {result.events_created} created, {result.events_updated} updated, "
+        f"{result.events_unchanged} unchanged; indicators written: {result.indicators_written}"
+    )
+    if result.skipped:
+        click.echo(f"skipped {len(result.skipped)}:")
+        for problem in result.skipped:
+            click.echo(f"  {problem}")
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--format", "fmt", type=click.Choice(["stix", "misp", "csv"]),
+              help="Detected from the file when omitted.")  # fmt: skip
+@_label_options
+@click.option("--skip-invalid", is_flag=True, help="Keep the good part and list what was skipped.")
+def import_(file, fmt, org_short, tlp, pap, distribution, sharing_group, draft, skip_invalid):
+    """Import a STIX 2.1 bundle, MISP event JSON or CSV, all or nothing, idempotently."""
+    _setup()
+    from pathlib import Path
+
+    from certfed.audit.log import CLI
+    from certfed.exchange.importer import import_file
+    from certfed.sharing.access import viewer_for_org
+
+    org = _org_for_import(org_short)
+    defaults = _defaults(tlp, pap, distribution, sharing_group, draft)
+    with _Progress("importing") as progress:
+        result = import_file(
+            CLI, viewer_for_org(org), Path(file), fmt=fmt, defaults=defaults,
+            skip_invalid=skip_invalid, progress=progress,
+        )  # fmt: skip
+    _report(result)
+
+
+@cli.group()
+def pull() -> None:
+    """Fetch intelligence from other platforms."""
+
+
+@pull.command("taxii")
+@click.argument("url")
+@click.option("--collection", required=True, help="The remote collection id.")
+@click.option("--user", help="User name for HTTP Basic auth.")
+@click.option("--password", help="Password or API key (or CERTFED_PULL_PASSWORD).",
+              envvar="CERTFED_PULL_PASSWORD")  # fmt: skip
+@_label_options
+def pull_taxii_cmd(url, collection, user, password, org_short, tlp, pap, distribution,
+                   sharing_group, draft):  # fmt: skip
+    """Import a remote TAXII 2.1 collection; the next run fetches only what was added since."""
+    _setup()
+    from certfed.exchange.taxii21.client import pull_taxii
+
+    org = _org_for_import(org_short)
+    defaults = _defaults(tlp, pap, distribution, sharing_group, draft)
+    summary = pull_taxii(url, collection, user=user, password=password, org=org,
+                         defaults=defaults)  # fmt: skip
+    for key, value in summary.items():
+        click.echo(f"{key}: {value}")
+
+
 @cli.group()
 def apikey() -> None:
     """API keys."""
@@ -222,6 +349,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     except click.ClickException as exc:
         click.echo(f"certfed: {exc.format_message()}", err=True)
+        sys.exit(1)
+    except LabelErrorType as exc:
+        click.echo(f"certfed: {exc}", err=True)
         sys.exit(1)
     except ConfigError as exc:
         click.echo(f"certfed: {exc}", err=True)

@@ -9,6 +9,7 @@ from certfed.platform.errors import Invalid
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+MAX_OFFSET = 10_000_000
 
 
 def page_bounds(limit: int | None, offset: int | None) -> tuple[int, int]:
@@ -16,8 +17,8 @@ def page_bounds(limit: int | None, offset: int | None) -> tuple[int, int]:
     offset = 0 if offset is None else offset
     if not 1 <= limit <= MAX_LIMIT:
         raise Invalid(f"{limit} is outside 1..{MAX_LIMIT}", "limit")
-    if offset < 0:
-        raise Invalid(f"{offset} is negative", "offset")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise Invalid(f"{offset} is outside 0..{MAX_OFFSET}", "offset")
     return limit, offset
 
 

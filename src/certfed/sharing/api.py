@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.responses import Status
 
+from certfed.members.api import PageQuery
+from certfed.platform.pagination import page
 from certfed.platform.request import context, viewer, writer
 from certfed.sharing.access import access_sharing_groups
 from certfed.sharing.actions import do_create_sharing_group
@@ -36,11 +38,20 @@ def group_json(group) -> dict:
     }
 
 
-@router.get("/sharing-groups", response=list[SharingGroupOut])
-def list_sharing_groups(request):
+class SharingGroupPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    next: str | None
+    previous: str | None
+    results: list[SharingGroupOut]
+
+
+@router.get("/sharing-groups", response=SharingGroupPage)
+def list_sharing_groups(request, params: Query[PageQuery]):
     """The sharing groups your organisation belongs to."""
     qs = access_sharing_groups(viewer(request)).select_related("owner").prefetch_related("members")
-    return [group_json(g) for g in qs]
+    return page(request, qs.order_by("name", "id"), params.limit, params.offset, group_json)
 
 
 @router.post("/sharing-groups", response={201: SharingGroupOut})
