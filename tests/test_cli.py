@@ -185,3 +185,37 @@ def test_demo_loads_prints_logins_and_is_idempotent(env):
     assert "Demo logins" in out and "@" in out
     again = ok(env, "demo", "--no-serve")
     assert "already loaded" in again
+
+
+def _federation(env) -> None:
+    ok(env, "init")
+    ok(env, "org", "create", "Alpha", "--short", "ALPHA", "--country", "MY", "--category", "full")
+    ok(env, "org", "create", "Bravo", "--short", "BRAVO", "--country", "ID", "--category", "full")
+
+
+def test_import_csv_is_transactional_and_idempotent(env, tmp_path):
+    _federation(env)
+    good = tmp_path / "iocs.csv"
+    good.write_text("value,type,comment\nhxxp://evil[.]example[.]com/x,,phish\n192.0.2.10,,\n")
+    out = ok(env, "import", str(good), "--org", "ALPHA", "--tlp", "GREEN",
+             "--distribution", "federation")  # fmt: skip
+    assert "1 created" in out and "indicators written: 2" in out
+    again = ok(env, "import", str(good), "--org", "ALPHA")
+    assert "1 unchanged" in again and "indicators written: 0" in again
+    bad = tmp_path / "bad.csv"
+    bad.write_text("value,type\n192.0.2.11,ipv4\n1.2.3.999,ipv4\n")
+    r = run(env, "import", str(bad), "--org", "ALPHA")
+    assert r.returncode == 1 and "line 3" in r.stderr and "1.2.3.999" in r.stderr
+    kept = ok(env, "import", str(bad), "--org", "ALPHA", "--skip-invalid")
+    assert "indicators written: 1" in kept and "line 3" in kept
+
+
+def test_import_refuses_labels_that_break_the_rules(env, tmp_path):
+    _federation(env)
+    f = tmp_path / "x.csv"
+    f.write_text("value\n192.0.2.12\n")
+    r = run(env, "import", str(f), "--org", "ALPHA", "--tlp", "RED", "--distribution", "public")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "--distribution" in r.stderr
+    r = run(env, "import", str(f), "--tlp", "GREEN")
+    assert r.returncode == 2 and "--org" in r.stderr

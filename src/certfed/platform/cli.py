@@ -193,21 +193,28 @@ class _Progress:
     """A progress bar on stderr whose length the ingest sets once it has parsed the file."""
 
     def __init__(self, label: str) -> None:
-        self._bar = click.progressbar(length=1, label=label, file=sys.stderr, show_pos=True)
+        # Only on a terminal: in scripts and CI, stderr stays for the one-line errors.
+        self._bar = None
+        if sys.stderr.isatty():
+            self._bar = click.progressbar(length=1, label=label, file=sys.stderr, show_pos=True)
 
     def __enter__(self) -> _Progress:
-        self._bar.__enter__()
+        if self._bar is not None:
+            self._bar.__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
-        self._bar.__exit__(*exc)
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
 
     def set_total(self, total: int) -> None:
-        self._bar.length = max(total, 1)
-        self._bar.render_progress()
+        if self._bar is not None:
+            self._bar.length = max(total, 1)
+            self._bar.render_progress()
 
     def __call__(self, n: int) -> None:
-        self._bar.update(n)
+        if self._bar is not None:
+            self._bar.update(n)
 
 
 def _org_for_import(org_short: str | None):
@@ -226,13 +233,20 @@ def _defaults(tlp: str, pap: str, distribution: str, sharing_group: str | None, 
     from certfed.intel.ingest import Defaults
     from certfed.kernel.labels import parse_distribution, parse_pap, parse_tlp
 
-    return Defaults(
+    from certfed.kernel.labels import LabelError, Labels, validate
+
+    defaults = Defaults(
         tlp=parse_tlp(tlp, "--tlp"),
         pap=parse_pap(pap, "--pap"),
         distribution=parse_distribution(distribution, "--distribution"),
         sharing_group=sharing_group,
         published=not draft,
     )
+    try:
+        validate(Labels(defaults.tlp, defaults.pap, defaults.distribution, sharing_group))
+    except LabelError as exc:
+        raise click.UsageError(f"--{exc.field.replace('_', '-')}: {exc.message}") from None
+    return defaults
 
 
 _LABEL_OPTIONS = [
