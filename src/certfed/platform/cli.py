@@ -231,9 +231,14 @@ def _org_for_import(org_short: str | None):
 
 def _defaults(tlp: str, pap: str, distribution: str, sharing_group: str | None, draft: bool):
     from certfed.intel.ingest import Defaults
-    from certfed.kernel.labels import parse_distribution, parse_pap, parse_tlp
-
-    from certfed.kernel.labels import LabelError, Labels, validate
+    from certfed.kernel.labels import (
+        LabelError,
+        Labels,
+        parse_distribution,
+        parse_pap,
+        parse_tlp,
+        validate,
+    )
 
     defaults = Defaults(
         tlp=parse_tlp(tlp, "--tlp"),
