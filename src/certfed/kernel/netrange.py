@@ -23,7 +23,12 @@ def address_int(value: str) -> int:
 
 def net_range(type_name: str, value: str) -> tuple[str, str] | None:
     """(lo, hi) for ipv4/ipv6/cidr values in canonical form; None for other types."""
-    if type_name in ("ipv4", "ipv6"):
+    if type_name == "ipv4":
+        # Canonical dotted quad: plain integer arithmetic is ~10x faster than ipaddress.
+        a, b, c, d = value.split(".")
+        h = _hex(_V4_MAPPED | (int(a) << 24) | (int(b) << 16) | (int(c) << 8) | int(d))
+        return h, h
+    if type_name == "ipv6":
         h = _hex(address_int(value.split("%", 1)[0]))
         return h, h
     if type_name == "cidr":

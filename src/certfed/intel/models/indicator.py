@@ -19,7 +19,10 @@ class Indicator(models.Model):
     """
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    event = models.ForeignKey("intel.Event", on_delete=models.CASCADE, related_name="indicators")
+    # No separate index: the unique (event, type, value) index serves event lookups.
+    event = models.ForeignKey(
+        "intel.Event", on_delete=models.CASCADE, related_name="indicators", db_index=False
+    )
     type = models.CharField(max_length=16, choices=INDICATOR_TYPE_CHOICES)
     value = models.CharField(max_length=2048)
     comment = models.TextField(blank=True)
@@ -53,7 +56,10 @@ class Indicator(models.Model):
         ordering = ["id"]
         indexes = [
             models.Index(fields=["value", "type"], name="indicator_value"),
-            models.Index(fields=["net_lo"], name="indicator_net"),
+            # Only addresses and networks have a range; the rest stay out of this index.
+            models.Index(
+                fields=["net_lo"], name="indicator_net", condition=models.Q(net_lo__isnull=False)
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -90,10 +90,35 @@ def _check_str(value: object) -> None:
         raise TypeError(f"indicator value must be a str, not {type(value).__name__}")
 
 
+# Fast path for bulk ingest: a value already in its type's canonical form (most machine
+# feeds) is returned as it is, skipping refang and the full validation. Each pattern
+# matches only strings that the type's normalise() returns unchanged; a property test
+# (tests/kernel/test_fast_path.py) holds them to that.
+_CANONICAL: dict[str, re.Pattern[str]] = {}
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+_CANONICAL.update(
+    {
+        "ipv4": re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}"),
+        # No "xn--" labels (their punycode is checked) and a letter-led TLD without "_".
+        "domain": re.compile(
+            rf"(?!.*xn--)(?=.{{4,253}}$)(?:{_LABEL}\.)+[a-z](?:[a-z0-9-]{{0,61}}[a-z0-9])?"
+        ),
+        "md5": re.compile(r"[0-9a-f]{32}"),
+        "sha1": re.compile(r"[0-9a-f]{40}"),
+        "sha256": re.compile(r"[0-9a-f]{64}"),
+        "cve": re.compile(r"CVE-(?:1999|2[0-9]{3})-[0-9]{4,}"),
+    }
+)
+
+
 def normalise(type_name: str, value: str) -> str:
     """Refang, strip and canonicalise ``value`` as ``type_name``; raise InvalidIndicator."""
     indicator_type = _lookup(type_name)
     _check_str(value)
+    fast = _CANONICAL.get(indicator_type.name)
+    if fast is not None and fast.fullmatch(value):
+        return value
     try:
         return indicator_type.normalise(refang(value).strip())
     except InvalidIndicator as exc:
@@ -120,3 +145,13 @@ def normalise_any(value: str, type_name: str | None = None) -> tuple[str, str]:
         type_name = detected
     canonical_name = _lookup(type_name).name
     return canonical_name, normalise(canonical_name, value)
+
+
+def normalise_slow(type_name: str, value: str) -> str:
+    """normalise() without the canonical-form fast path (for tests of that fast path)."""
+    indicator_type = _lookup(type_name)
+    _check_str(value)
+    try:
+        return indicator_type.normalise(refang(value).strip())
+    except InvalidIndicator as exc:
+        raise InvalidIndicator(exc.type, value, exc.reason) from None
