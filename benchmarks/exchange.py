@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import re
 import socket
 import sqlite3
 import statistics
@@ -89,8 +90,9 @@ def floor_ingest(data: bytes, db_path: str) -> float:
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-131072;"
     )
     for statement in ddl:
-        scratch.execute(statement.replace('REFERENCES "intel_event"', "").replace(
-            'REFERENCES "sharing_sharinggroup"', ""))  # fmt: skip
+        # Same columns and indexes; without the foreign keys to tables the scratch file lacks.
+        scratch.execute(re.sub(r'REFERENCES "\w+" \("\w+"\)( DEFERRABLE INITIALLY DEFERRED)?',
+                               "", statement))  # fmt: skip
     t0 = time.perf_counter()
     objects = orjson.loads(data)["objects"]
     rows = []
@@ -98,7 +100,7 @@ def floor_ingest(data: bytes, db_path: str) -> float:
     for o in objects:
         if o["type"] != "indicator":
             continue
-        value = o["pattern"].split("'")[1]
+        value = o["pattern"].rsplit("'", 2)[1]
         rows.append((uuid.UUID(o["id"][11:]).hex, 1, "ipv4", value, "", 1, None, None, None,
                      None, None, None, None, None, None, "", None, 0, 0, stamp, stamp))  # fmt: skip
     cols = (
@@ -136,6 +138,10 @@ def bench_ingest(n: int) -> None:
         assert result.indicators_written == n, result
         with tempfile.TemporaryDirectory() as tmp:
             floors.append(floor_ingest(data, os.path.join(tmp, f"floor{run}.db")))
+    print(
+        "  runs (s): " + ", ".join(f"{t:.2f}" for t in ours) + "  (the first loads the "
+        "warninglists)"
+    )
     viewer = viewer_for_org(org)
     assert access_indicator_search(viewer, value=pairs[n // 2][1]).count() == 1  # searchable
     ours_rate, floor_rate = n / statistics.median(ours), n / statistics.median(floors)

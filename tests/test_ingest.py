@@ -70,3 +70,27 @@ def test_label_rules_hold_for_imports(fed):
     child = _event(indicators=[IncomingIndicator(value="192.0.2.1", tlp="CLEAR", position="p")])
     with pytest.raises(IngestError):
         do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [child])
+
+
+def test_a_newer_version_keeps_indicator_rows_and_their_sightings(fed):
+    from certfed.intel.models import Sighting
+    from certfed.intel.sightings import IncomingSighting, do_add_sightings
+
+    ev = _event()
+    do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [ev])
+    kept = Indicator.objects.get(value="198.51.100.7")
+    do_add_sightings(fed.ctx("bravo"), fed.viewer("bravo"), [
+        IncomingSighting(type="sighting", value="198.51.100.7", indicator_uuid=None,
+                         source="bravo sensor")])  # fmt: skip
+    assert Sighting.objects.count() == 1
+    ev.source_modified = T0 + dt.timedelta(days=1)
+    ev.indicators = [i for i in ev.indicators if i.value != "198.51.100.8"]
+    ev.indicators.append(IncomingIndicator(value="192.0.2.77"))
+    result = do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [ev])
+    assert result.events_updated == 1
+    again = Indicator.objects.get(value="198.51.100.7")
+    assert (again.pk, again.uuid, again.created) == (kept.pk, kept.uuid, kept.created)
+    assert Sighting.objects.count() == 1
+    assert not Indicator.objects.filter(value="198.51.100.8").exists()
+    assert Indicator.objects.filter(value="192.0.2.77").exists()
+    assert Indicator.objects.count() == 50

@@ -21,9 +21,15 @@ def test_fast_path_agrees_with_the_full_normaliser(type_name, data):
 
 @pytest.mark.parametrize(
     ("type_name", "value"),
-    [("ipv4", "01.2.3.4"), ("ipv4", "256.1.1.1"), ("domain", "Example.COM"),
-     ("domain", "xn--zz.com"), ("md5", "ABCDEF0123456789ABCDEF0123456789"), ("cve", "cve-2024-0001")],
-)  # fmt: skip
+    [
+        ("ipv4", "01.2.3.4"),
+        ("ipv4", "256.1.1.1"),
+        ("domain", "Example.COM"),
+        ("domain", "xn--zz.com"),
+        ("md5", "ABCDEF0123456789ABCDEF0123456789"),
+        ("cve", "cve-2024-0001"),
+    ],
+)
 def test_non_canonical_values_still_take_the_full_path(type_name, value):
     fast = base._CANONICAL[type_name]
     assert not fast.fullmatch(value)

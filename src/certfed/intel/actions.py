@@ -200,6 +200,14 @@ def do_update_event(ctx: Context, viewer: Viewer, event: Event, data: dict) -> E
         _set_tags(event, tags)
     if new is not None:
         changed.update(_replace_indicators(event, new))
+    if changed.keys() & {"tlp", "pap", "distribution", "sharing_group", "published"}:
+        # Who may read the indicators changed: they are new to incremental readers (TAXII
+        # added_after, feeds) even though their own fields did not.
+        event.indicators.update(modified=timezone.now())
+    if changed and event.source_modified is not None:
+        # A local edit is a new version: exports carry the bump, and re-importing the
+        # older source version no longer overwrites the edit.
+        event.source_modified = timezone.now()
     event.save()
     record(ctx, "event.update", event, detail={"changed": sorted(changed)})
     return event

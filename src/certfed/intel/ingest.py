@@ -10,6 +10,7 @@ position and reason; unless `skip_invalid`, one bad object means nothing is writ
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import uuid as uuidlib
 from collections.abc import Callable, Iterable
@@ -272,16 +273,13 @@ def do_ingest(
     now = timezone.now()
     written_values: set[str] = set()
     replaced = [old.pk for _, old in to_write if old is not None]
-    if replaced:
-        for chunk in _chunks(replaced, 500):
-            written_values.update(
-                Indicator.objects.filter(event_id__in=chunk).values_list("value", flat=True)
-            )
-            Indicator.objects.filter(event_id__in=chunk).delete()
+    current = _current_indicators(replaced)
+    for rows in current.values():
+        written_values.update(r[3] for r in rows)
     events_by_clean = _write_events(viewer, to_write, now)
     _write_tags(events_by_clean)
     for c, event in events_by_clean:
-        n = _insert_indicators(event, c, now)
+        n = _write_indicators(event, c, now, current.get(event.pk))
         written_values.update(v for _, _, v, _ in c.indicators)
         result.indicators_written += n
         result.event_ids.append(event.pk)
@@ -319,12 +317,31 @@ def _check_indicator_uuids(to_write, problems: list[Problem]) -> None:
                     problems.append(Problem(ind.position, f"uuid {ind.uuid} is given twice"))
                 wanted[ind.uuid] = (old.pk if old else None, ind.position)
     keys = list(wanted)
-    for chunk in _chunks(keys):
-        found = Indicator.objects.filter(uuid__in=chunk).values_list("uuid", "event_id")
-        for u, event_id in found:
-            allowed, position = wanted[u]
-            if event_id != allowed:
-                problems.append(Problem(position, f"uuid {u} belongs to another indicator"))
+    for u, event_id in _indicators_by_uuid(keys):
+        allowed, position = wanted[u]
+        if event_id != allowed:
+            problems.append(Problem(position, f"uuid {u} belongs to another indicator"))
+
+
+def _indicators_by_uuid(uuids: list) -> list[tuple]:
+    """(uuid, event_id) of existing indicators among `uuids`. Raw SQL: compiling a
+    5,000-element IN list through the ORM costs more than running it."""
+    if not uuids:
+        return []
+    sqlite = connection.vendor == "sqlite"
+    q = connection.ops.quote_name
+    out = []
+    with connection.cursor() as cursor:
+        for chunk in _chunks(uuids, 900 if sqlite else 5000):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT {q('uuid')}, {q('event_id')} FROM {q(Indicator._meta.db_table)}"  # noqa: S608
+                f" WHERE {q('uuid')} IN ({marks})",
+                [u.hex if sqlite else u for u in chunk],
+            )
+            for raw, event_id in cursor.fetchall():
+                out.append((raw if isinstance(raw, uuidlib.UUID) else uuidlib.UUID(raw), event_id))
+    return out
 
 
 def _write_events(viewer: Viewer, to_write, now) -> list[tuple[_Clean, Event]]:
@@ -342,12 +359,14 @@ def _write_events(viewer: Viewer, to_write, now) -> list[tuple[_Clean, Event]]:
             distribution=c.labels.distribution,
             sharing_group=c.labels.sharing_group,
             published=src.published,
-            published_at=now if src.published else None,
+            published_at=now if src.published else None,  # kept below if already published
             source_modified=src.source_modified,
             originator_name=(src.originator or "")[:255],
         )
         if old is not None:
             event = Event.objects.get(pk=old.pk)
+            if event.published and src.published:
+                fields["published_at"] = event.published_at
             for k, v in fields.items():
                 setattr(event, k, v)
             event.save()
@@ -402,6 +421,89 @@ def _uuid4s(n: int, as_hex: bool):
         yield b.hex() if as_hex else uuidlib.UUID(bytes=bytes(b))
 
 
+def _current_indicators(event_ids: list[int]) -> dict[int, list[tuple]]:
+    """(id, uuid, type, value) of the indicators of events about to be updated."""
+    out: dict[int, list[tuple]] = {}
+    for chunk in _chunks(event_ids, 500):
+        rows = Indicator.objects.filter(event_id__in=chunk).values_list(
+            "event_id", "id", "uuid", "type", "value"
+        )
+        for event_id, *row in rows:
+            out.setdefault(event_id, []).append(tuple(row))
+    return out
+
+
+def _write_indicators(event: Event, c: _Clean, now, current: list[tuple] | None) -> int:
+    """A new version of an event keeps the rows of the indicators it still has (matched by
+    uuid, then by type and value), so their uuids, creation times and sightings survive;
+    it inserts the new ones and deletes the ones it no longer lists."""
+    if not current:
+        return _insert_indicators(event, c, now)
+    by_uuid = {r[1]: r for r in current}
+    by_key = {(r[2], r[3]): r for r in current}
+    claimed: dict[int, tuple] = {}
+    taken: set[int] = set()
+    for i, (ind, *_rest) in enumerate(c.indicators):
+        row = by_uuid.get(ind.uuid) if ind.uuid else None
+        if row is not None and row[0] not in taken:
+            claimed[i] = row
+            taken.add(row[0])
+    for i, (ind, type_name, value, _own) in enumerate(c.indicators):
+        if i not in claimed:
+            row = by_key.get((type_name, value))
+            if row is not None and row[0] not in taken and ind.uuid in (None, row[1]):
+                claimed[i] = row
+                taken.add(row[0])
+    gone = [r[0] for r in current if r[0] not in taken]
+    for chunk in _chunks(gone, 2000):
+        Indicator.objects.filter(pk__in=chunk).delete()
+    kept = [(c.indicators[i], row) for i, row in claimed.items()]
+    _update_indicators(kept, now)
+    fresh = _Clean(c.src, c.labels, c.tags, [x for i, x in enumerate(c.indicators)
+                                             if i not in claimed])  # fmt: skip
+    return len(kept) + _insert_indicators(event, fresh, now)
+
+
+def _update_indicators(kept: list, now) -> None:
+    if not kept:
+        return
+    dt_field = Indicator._meta.get_field("created")
+
+    def d(value):
+        return None if value is None else dt_field.get_db_prep_value(value, connection)
+
+    ids = [row[0] for _, row in kept]
+    # Values may move between kept rows: park them first so the unique index holds.
+    for chunk in _chunks(ids, 2000):
+        Indicator.objects.filter(pk__in=chunk).update(value=_parked())
+    rows = []
+    for (ind, type_name, value, own), row in kept:
+        lo_hi = net_range(type_name, value) or (None, None)
+        tlp, pap, dist, group = own or (None, None, None, None)
+        rows.append((
+            type_name, value, ind.comment or "", bool(ind.to_detect), d(ind.first_seen),
+            d(ind.last_seen), d(ind.valid_until), tlp or None, pap or None, dist, group,
+            lo_hi[0], lo_hi[1], warninglist_for(type_name, value), d(ind.source_modified),
+            d(now), row[0],
+        ))  # fmt: skip
+    cols = ("type", "value", "comment", "to_detect", "first_seen", "last_seen", "valid_until",
+            "tlp", "pap", "distribution", "sharing_group_id", "net_lo", "net_hi", "warninglist",
+            "source_modified", "modified")  # fmt: skip
+    q = connection.ops.quote_name
+    sets = ", ".join(f"{q(col)} = %s" for col in cols)
+    sql = f"UPDATE {q(Indicator._meta.db_table)} SET {sets} WHERE {q('id')} = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, 5000):
+            cursor.executemany(sql, chunk)
+
+
+def _parked():
+    from django.db.models import CharField, F, Value
+    from django.db.models.functions import Cast, Concat
+
+    return Concat(Value("~"), Cast(F("id"), CharField()))
+
+
 def _insert_indicators(event: Event, c: _Clean, now) -> int:
     """Raw executemany: the ORM's per-object overhead dominates at 100,000 rows."""
     if not c.indicators:
@@ -412,7 +514,9 @@ def _insert_indicators(event: Event, c: _Clean, now) -> int:
     def u(value):
         return value.hex if sqlite else value
 
+    @functools.lru_cache(maxsize=4096)
     def d(value):
+        # Sources repeat a handful of timestamps thousands of times: convert each once.
         return None if value is None else dt_field.get_db_prep_value(value, connection)
 
     stamp = d(now)

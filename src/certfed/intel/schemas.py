@@ -64,6 +64,14 @@ class IndicatorOut(Schema):
     sharing_group: str | None
     created: dt.datetime
     modified: dt.datetime
+    warninglist: str = Field("", description="the first MISP warninglist the value is on")
+    sighting_count: int = Field(0, description="sightings you may see")
+    false_positive_count: int = Field(0, description="false-positive reports you may see")
+    last_sighted: dt.datetime | None = Field(None, description="the last sighting you may see")
+    decay_score: float = Field(
+        description="0-100, MISP polynomial decay since the last sighting you may see "
+        "(else first_seen, else created)"
+    )
 
 
 class EventOut(Schema):
@@ -82,6 +90,7 @@ class EventOut(Schema):
     tags: list[str]
     indicator_count: int
     indicators: list[IndicatorOut]
+    correlation_count: int = Field(0, description="other events you may see sharing a value")
     created: dt.datetime
     modified: dt.datetime
 
@@ -106,3 +115,74 @@ class EventPage(Page):
 
 class IndicatorPage(Page):
     results: list[IndicatorHit]
+
+
+class SightingIn(Schema):
+    type: Literal["sighting", "false-positive", "expiration"] = "sighting"
+    value: str | None = Field(None, description="sights every indicator you may see with it")
+    indicator: str | None = Field(None, description="uuid of one indicator (instead of value)")
+    source: str = Field("", description="where it was seen: sensor, SIEM rule…")
+    time: str | None = Field(None, description="ISO 8601; now when omitted")
+    count: int = 1
+    tlp: str | None = Field(None, description="AMBER when omitted")
+    distribution: str | None = Field(None, description="organisation when omitted")
+    sharing_group: str | None = None
+
+
+class SightingOut(Schema):
+    uuid: str
+    type: str
+    indicator: str
+    event: str
+    value: str
+    source: str
+    time: dt.datetime
+    count: int
+    owner: str
+    tlp: TLP
+    distribution: DISTRIBUTION
+    sharing_group: str | None
+    created: dt.datetime
+
+
+class SightingsRecorded(Schema):
+    count: int
+    results: list[SightingOut]
+
+
+class SightingPage(Page):
+    results: list[SightingOut]
+
+
+class CorrelatedEvent(Schema):
+    uuid: str
+    title: str
+    date: dt.date
+    owner: str
+    tlp: TLP
+
+
+class SharedValue(Schema):
+    value: str
+    via: Literal["exact", "cidr"]
+    matched: str = Field(description="the other event's value (a containing network…)")
+
+
+class CorrelationOut(Schema):
+    event: CorrelatedEvent
+    count: int = Field(description="values of this event it shares")
+    shared: list[SharedValue] = Field(description="at most 200")
+
+
+class OverCorrelating(Schema):
+    value: str
+    type: str
+
+
+class CorrelationsOut(Schema):
+    event: str
+    correlation_count: int
+    correlations: list[CorrelationOut]
+    over_correlating: list[OverCorrelating] = Field(
+        description="values held by more events than the correlation limit: not expanded"
+    )

@@ -18,6 +18,7 @@ from django.utils import timezone
 from certfed.audit.log import context_for
 from certfed.intel.actions import do_create_event, do_delete_event, do_update_event
 from certfed.intel.audit import audit_event_reads
+from certfed.intel.correlation import correlation_report
 from certfed.intel.forms import (
     EventFilterForm,
     EventForm,
@@ -26,6 +27,7 @@ from certfed.intel.forms import (
     event_initial,
     plan_indicators,
 )
+from certfed.intel.lifetime import decay_score
 from certfed.intel.queries import (
     EventFilters,
     access_event,
@@ -36,6 +38,7 @@ from certfed.intel.queries import (
     with_indicator_counts,
 )
 from certfed.intel.serialize import event_json
+from certfed.intel.sightings import NO_STATS, visible_stats
 from certfed.members.forms import apply_action_error
 from certfed.platform.errors import ActionError
 from certfed.platform.request import viewer
@@ -80,11 +83,30 @@ def event_detail(request, event_uuid: str):
     v = viewer(request)
     event = _visible_event(v, event_uuid)
     audit_event_reads(request, v, [event_json(event, indicators=False)], detail=True)
-    indicators = [(ind, effective_tlp(ind, event)) for ind in event.indicators.all()]
+    # Sightings and decay as this viewer may know them (its visible sightings only).
+    stats = visible_stats(v, event_ids=[event.pk])
+    now = timezone.now()
+    indicators = []
+    for ind in event.indicators.all():
+        seen = stats.get(str(ind.uuid), NO_STATS)
+        score = decay_score(ind, now, last_sighted=seen.last_sighted)
+        indicators.append((ind, effective_tlp(ind, event), seen, score))
+    report = correlation_report(v, event)
+    audit_event_reads(
+        request, v,
+        [{"uuid": str(c.event.uuid), "owner": c.event.owner.short_name, "tlp": c.event.tlp}
+         for c in report.correlations],
+    )  # fmt: skip
     return render(
         request,
         "intel/event_detail.html",
-        {"event": event, "indicators": indicators, "can_change": can_change(v, event)},
+        {
+            "event": event,
+            "indicators": indicators,
+            "can_change": can_change(v, event),
+            "correlations": report.correlations,
+            "over_correlating": report.over_correlating,
+        },
     )
 
 
