@@ -154,5 +154,5 @@ CERTFED_COMMUNITY_CATEGORIES = tuple(
 
 # A value held by more events than this is "over-correlating": marked, not expanded.
 CERTFED_CORRELATION_MAX_EVENTS = int(os.environ.get("CERTFED_CORRELATION_MAX_EVENTS", "50"))
-# First Suricata sid of the rules export (a local range; change it to fit your rule sets).
-CERTFED_SURICATA_SID_BASE = int(os.environ.get("CERTFED_SURICATA_SID_BASE", "1000000000"))
+# CERTFED_SURICATA_SID_BASE (first sid of the Suricata export) is read from the environment
+# by exchange.exports.suricata when the export runs.
