@@ -317,13 +317,13 @@ def _check_indicator_uuids(to_write, problems: list[Problem]) -> None:
                     problems.append(Problem(ind.position, f"uuid {ind.uuid} is given twice"))
                 wanted[ind.uuid] = (old.pk if old else None, ind.position)
     keys = list(wanted)
-    for u, event_id in _indicators_by_uuid(keys):
+    for u, event_id in indicators_by_uuid(keys):
         allowed, position = wanted[u]
         if event_id != allowed:
             problems.append(Problem(position, f"uuid {u} belongs to another indicator"))
 
 
-def _indicators_by_uuid(uuids: list) -> list[tuple]:
+def indicators_by_uuid(uuids: list) -> list[tuple]:
     """(uuid, event_id) of existing indicators among `uuids`. Raw SQL: compiling a
     5,000-element IN list through the ORM costs more than running it."""
     if not uuids:

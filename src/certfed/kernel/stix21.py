@@ -314,7 +314,8 @@ def _kernel_type(obj_type: str, path: tuple, value: str) -> str | None:
 # tests check both agree on it); anything else goes through the OASIS grammar below.
 _SIMPLE = re.compile(
     r"\[(ipv4-addr|ipv6-addr|domain-name|url|email-addr|file):"
-    r"(value|hashes\.(?:MD5|'SHA-1'|'SHA-256'|SHA1|SHA256)) = '((?:[^'\\]|\\['\\])*)'\]"
+    # The literal as an unrolled loop: one character class run per step, not per character.
+    r"(value|hashes\.(?:MD5|'SHA-1'|'SHA-256'|SHA1|SHA256)) = '([^'\\]*(?:\\['\\][^'\\]*)*)'\]"
 )
 
 

@@ -33,6 +33,7 @@ from certfed.intel.ingest import (
     IngestResult,
     Problem,
     do_ingest,
+    indicators_by_uuid,
 )
 from certfed.kernel import stix21
 from certfed.kernel.labels import Labels, tlp_rank
@@ -220,8 +221,16 @@ class _Import:
                     pass
         self.base: dict[uuidlib.UUID, uuidlib.UUID] = {u: u for u in wanted}
         self.existing_ind: dict[uuidlib.UUID, uuidlib.UUID] = {}  # uuid → its event, mine only
-        found = (access_indicators(v).filter(uuid__in=list(wanted))
-                 .values_list("uuid", "event__owner_id", "event__uuid"))  # fmt: skip
+        # Most imports bring new uuids: find the few that exist with one cheap indexed
+        # look-up, and ask the gate only about those.
+        present = [u for u, _event in indicators_by_uuid(list(wanted))]
+        found = ()
+        if present:
+            found = (
+                access_indicators(v)
+                .filter(uuid__in=present)
+                .values_list("uuid", "event__owner_id", "event__uuid")
+            )
         foreign = set()
         for u, owner, event_uuid in found:
             if owner == v.org_id:
