@@ -13,6 +13,7 @@ from certfed.exchange.exports.base import (
     event_indicators,
 )
 from certfed.intel.queries import EventFilters, access_event_list
+from certfed.intel.schemas import EventFilterQuery
 from certfed.kernel.indicators import TYPES
 from certfed.platform.api import MEMBER_OR_PUBLIC
 from certfed.platform.errors import Invalid, NotFound
@@ -21,15 +22,7 @@ from certfed.platform.request import viewer
 router = Router(tags=["exchange"])
 
 
-class ExportQuery(Schema):
-    tlp: str | None = None
-    distribution: str | None = None
-    owner: str | None = None
-    tag: str | None = None
-    since: str | None = None
-    published: bool | None = None
-    threat_level: str | None = None
-    q: str | None = None
+class ExportQuery(EventFilterQuery):
     include_expired: bool = False
     include_decayed: bool = False
     include_warninglisted: bool = False

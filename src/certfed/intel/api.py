@@ -18,6 +18,7 @@ from certfed.intel.queries import (
 )
 from certfed.intel.schemas import (
     CorrelationsOut,
+    EventFilterQuery,
     EventIn,
     EventOut,
     EventPage,
@@ -41,15 +42,7 @@ from certfed.platform.request import context, viewer, writer
 router = Router(tags=["intel"])
 
 
-class EventQuery(Schema):
-    tlp: str | None = None
-    distribution: str | None = None
-    owner: str | None = None
-    tag: str | None = None
-    since: str | None = None
-    published: bool | None = None
-    threat_level: str | None = None
-    q: str | None = None
+class EventQuery(EventFilterQuery):
     limit: int | None = None
     offset: int | None = None
 

@@ -186,3 +186,16 @@ class CorrelationsOut(Schema):
     over_correlating: list[OverCorrelating] = Field(
         description="values held by more events than the correlation limit: not expanded"
     )
+
+
+class EventFilterQuery(Schema):
+    """The event list's filters, shared by every surface that lists events (list, exports)."""
+
+    tlp: str | None = None
+    distribution: str | None = None
+    owner: str | None = None
+    tag: str | None = None
+    since: str | None = None
+    published: bool | None = None
+    threat_level: str | None = None
+    q: str | None = None
