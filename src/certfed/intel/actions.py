@@ -11,6 +11,7 @@ from django.utils import timezone
 from certfed.audit.log import Context, record
 from certfed.intel.correlation import values_changed
 from certfed.intel.models import Event, Indicator, Tag
+from certfed.intel.models.indicator import parked_value
 from certfed.intel.validation import (
     THREAT_LEVELS,
     CleanIndicator,
@@ -20,6 +21,7 @@ from certfed.intel.validation import (
     clean_labels,
     clean_tags,
     clean_text,
+    clean_uuid,
 )
 from certfed.intel.warninglists import warninglist_for
 from certfed.kernel.netrange import net_range
@@ -127,9 +129,7 @@ def do_create_event(ctx: Context, viewer: Viewer, data: dict) -> Event:
         sharing_group=labels.sharing_group,
     )
     if data.get("uuid"):
-        from certfed.intel.validation import _uuid
-
-        event.uuid = _uuid(data["uuid"], "uuid")
+        event.uuid = clean_uuid(data["uuid"], "uuid")
         if Event.objects.filter(uuid=event.uuid).exists():
             raise Invalid(f"an event with uuid {str(event.uuid)!r} already exists", "uuid")
     event.save()
@@ -294,7 +294,7 @@ def _replace_indicators(event: Event, new: list[CleanIndicator]) -> dict[str, in
         r.modified = now
     if keep:
         # Values may swap between rows; clear them first so the unique constraint holds.
-        Indicator.objects.filter(pk__in=keep_ids).update(value=_placeholder())
+        Indicator.objects.filter(pk__in=keep_ids).update(value=parked_value())
         Indicator.objects.bulk_update(keep, fields, batch_size=1000)
     Indicator.objects.bulk_create(create, batch_size=2000)
     values_changed({i.value for i in existing} | {r.value for r in keep + create})
@@ -303,13 +303,6 @@ def _replace_indicators(event: Event, new: list[CleanIndicator]) -> dict[str, in
         "indicators_removed": len(removed),
         "indicators_kept": len(keep),
     }
-
-
-def _placeholder():
-    from django.db.models import CharField, F, Value
-    from django.db.models.functions import Cast, Concat
-
-    return Concat(Value("~"), Cast(F("id"), CharField()))
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ from django.utils import timezone
 from certfed.audit.log import Context, record
 from certfed.intel.correlation import values_changed
 from certfed.intel.models import Event, Indicator, Tag
+from certfed.intel.models.indicator import parked_value
 from certfed.intel.validation import (
     THREAT_LEVELS,
     CleanLabels,
@@ -475,7 +476,7 @@ def _update_indicators(kept: list, now) -> None:
     ids = [row[0] for _, row in kept]
     # Values may move between kept rows: park them first so the unique index holds.
     for chunk in _chunks(ids, 2000):
-        Indicator.objects.filter(pk__in=chunk).update(value=_parked())
+        Indicator.objects.filter(pk__in=chunk).update(value=parked_value())
     rows = []
     for (ind, type_name, value, own), row in kept:
         lo_hi = net_range(type_name, value) or (None, None)
@@ -495,13 +496,6 @@ def _update_indicators(kept: list, now) -> None:
     with connection.cursor() as cursor:
         for chunk in _chunks(rows, 5000):
             cursor.executemany(sql, chunk)
-
-
-def _parked():
-    from django.db.models import CharField, F, Value
-    from django.db.models.functions import Cast, Concat
-
-    return Concat(Value("~"), Cast(F("id"), CharField()))
 
 
 def _insert_indicators(event: Event, c: _Clean, now) -> int:

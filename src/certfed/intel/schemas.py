@@ -8,6 +8,8 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
+from certfed.platform.pagination import Page
+
 TLP = Literal["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"]
 PAP = Literal["CLEAR", "GREEN", "AMBER", "RED"]
 DISTRIBUTION = Literal["organisation", "sharing_group", "community", "federation", "public"]
@@ -99,14 +101,6 @@ class IndicatorHit(IndicatorOut):
     event: str = Field(description="uuid of the event holding it")
     event_title: str
     owner: str
-
-
-class Page(Schema):
-    count: int
-    limit: int
-    offset: int
-    next: str | None
-    previous: str | None
 
 
 class EventPage(Page):

@@ -125,13 +125,13 @@ class CleanLabels:
 def resolve_sharing_group(viewer: Viewer, value: Any, field: str):
     if value in (None, ""):
         return None
-    group = access_sharing_groups(viewer).filter(uuid=_uuid(value, field)).first()
+    group = access_sharing_groups(viewer).filter(uuid=clean_uuid(value, field)).first()
     if group is None:
         raise Invalid(f"no sharing group {str(value)!r} that your organisation belongs to", field)
     return group
 
 
-def _uuid(value: Any, field: str):
+def clean_uuid(value: Any, field: str):
     import uuid
 
     try:
@@ -218,7 +218,7 @@ def clean_indicator(viewer: Viewer, parent: CleanLabels, item: Any, field: str) 
     if out.first_seen and out.last_seen and out.first_seen > out.last_seen:
         raise Invalid("first_seen is after last_seen", f"{field}.last_seen")
     if item.get("uuid"):
-        out.uuid = _uuid(item["uuid"], f"{field}.uuid")
+        out.uuid = clean_uuid(item["uuid"], f"{field}.uuid")
     own = {k: item[k] for k in ("tlp", "pap", "distribution", "sharing_group") if item.get(k)}
     if own:
         merged = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import Query, Router, Schema
 
-from certfed.platform.pagination import page
+from certfed.platform.pagination import Page, PageQuery, page
 from certfed.platform.request import viewer
 from certfed.sharing.access import access_organisations
 
@@ -42,18 +42,8 @@ def organisation_json(org) -> dict:
     }
 
 
-class OrganisationPage(Schema):
-    count: int
-    limit: int
-    offset: int
-    next: str | None
-    previous: str | None
+class OrganisationPage(Page):
     results: list[OrganisationOut]
-
-
-class PageQuery(Schema):
-    limit: int | None = None
-    offset: int | None = None
 
 
 @router.get("/organisations", response=OrganisationPage)

@@ -5,11 +5,28 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from ninja import Schema
+
 from certfed.platform.errors import Invalid
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 MAX_OFFSET = 10_000_000
+
+
+class Page(Schema):
+    """The shape of every paginated answer; subclasses add `results`."""
+
+    count: int
+    limit: int
+    offset: int
+    next: str | None
+    previous: str | None
+
+
+class PageQuery(Schema):
+    limit: int | None = None
+    offset: int | None = None
 
 
 def page_bounds(limit: int | None, offset: int | None) -> tuple[int, int]:

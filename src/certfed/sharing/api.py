@@ -5,8 +5,7 @@ from __future__ import annotations
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
-from certfed.members.api import PageQuery
-from certfed.platform.pagination import page
+from certfed.platform.pagination import Page, PageQuery, page
 from certfed.platform.request import context, viewer, writer
 from certfed.sharing.access import access_sharing_groups
 from certfed.sharing.actions import do_create_sharing_group
@@ -38,12 +37,7 @@ def group_json(group) -> dict:
     }
 
 
-class SharingGroupPage(Schema):
-    count: int
-    limit: int
-    offset: int
-    next: str | None
-    previous: str | None
+class SharingGroupPage(Page):
     results: list[SharingGroupOut]
 
 

@@ -10,6 +10,16 @@ from certfed.sharing.models import DISTRIBUTION_CHOICES, PAP_CHOICES, TLP_CHOICE
 INDICATOR_TYPE_CHOICES = [(t, t) for t in sorted(TYPES)]
 
 
+def parked_value():
+    """An expression giving each row a unique throw-away value ("~<id>"). Rewriting values
+    that may move between rows of one event parks them first, so the unique
+    (event, type, value) index holds at every step."""
+    from django.db.models import CharField, F, Value
+    from django.db.models.functions import Cast, Concat
+
+    return Concat(Value("~"), Cast(F("id"), CharField()))
+
+
 class Indicator(models.Model):
     """One observable value (an address, a domain, a hash…) inside an event.
 
