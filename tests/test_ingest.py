@@ -94,3 +94,45 @@ def test_a_newer_version_keeps_indicator_rows_and_their_sightings(fed):
     assert not Indicator.objects.filter(value="198.51.100.8").exists()
     assert Indicator.objects.filter(value="192.0.2.77").exists()
     assert Indicator.objects.count() == 50
+
+
+def test_an_indicator_uuid_of_another_event_is_refused_by_position(fed):
+    first = _event()
+    do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [first])
+    taken = Indicator.objects.get(value="198.51.100.1").uuid
+    second = _event(indicators=[
+        IncomingIndicator(value="203.0.113.1", position="objects[7]"),
+        IncomingIndicator(value="203.0.113.2", uuid=taken, position="objects[8]"),
+    ])  # fmt: skip
+    with pytest.raises(IngestError) as exc:
+        do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [second])
+    assert str(exc.value) == f"objects[8]: uuid {taken} belongs to another indicator"
+    assert Event.objects.count() == 1 and Indicator.objects.count() == 50  # nothing written
+    # --skip-invalid: the event goes in without the indicator whose uuid is taken.
+    kept = do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [second], skip_invalid=True)
+    assert [str(p) for p in kept.skipped] == [str(exc.value)]
+    assert kept.events_created == 1 and kept.indicators_written == 1
+    assert Indicator.objects.get(uuid=taken).value == "198.51.100.1"
+    assert Indicator.objects.filter(event__uuid=second.uuid).get().value == "203.0.113.1"
+
+
+def test_an_indicator_uuid_given_twice_is_refused(fed):
+    same = uuid.uuid4()
+    ev = _event(indicators=[
+        IncomingIndicator(value="203.0.113.1", uuid=same, position="objects[1]"),
+        IncomingIndicator(value="203.0.113.2", uuid=same, position="objects[2]"),
+    ])  # fmt: skip
+    with pytest.raises(IngestError) as exc:
+        do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [ev])
+    assert str(exc.value) == f"objects[2]: uuid {same} is given twice"
+    assert Event.objects.count() == 0 and Indicator.objects.count() == 0
+
+
+def test_an_event_keeps_reusing_its_own_indicator_uuids(fed):
+    ev = _event()
+    do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [ev])
+    rows = dict(Indicator.objects.values_list("value", "uuid"))
+    ev.source_modified = T0 + dt.timedelta(days=1)
+    ev.indicators = [IncomingIndicator(value=v, uuid=u) for v, u in rows.items()]
+    assert do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [ev]).events_updated == 1
+    assert dict(Indicator.objects.values_list("value", "uuid")) == rows

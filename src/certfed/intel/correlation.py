@@ -1,7 +1,7 @@
 """Correlation between events, from an index of values (never a table of pairs).
 
 Write side: every writer of indicators calls `values_changed(values)` with the values it
-added, changed or removed; one set-based statement per 2,000 values refreshes their
+added, changed or removed; one set-based statement (whatever their number) refreshes their
 ValueStat rows (events holding the value, over-correlation flag) and stamps them with the
 next write sequence, which in-process indexes (batch matching) refresh from.
 
@@ -37,10 +37,10 @@ from certfed.kernel.correlation import (
     finish,
     merge,
 )
+from certfed.platform.bulk import in_values
 from certfed.sharing.access import Viewer, access_events, access_indicators
 
 DEFAULT_MAX_EVENTS = 50
-_CHUNK = 2000
 _ANALYZE_AFTER = 1000
 # Rows fetched at once for "what lies inside these networks"; a group of networks that
 # reaches it is split until one network alone does, and that one is over-correlating.
@@ -49,11 +49,6 @@ ROW_CAP = 20_000
 
 def max_events() -> int:
     return int(getattr(settings, "CERTFED_CORRELATION_MAX_EVENTS", DEFAULT_MAX_EVENTS))
-
-
-def _chunks(items: Sequence, size: int = _CHUNK):
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 # -- write side -------------------------------------------------------------------------------
@@ -77,36 +72,35 @@ def _bump() -> int:
 
 def values_changed(values: set[str]) -> None:
     """Called by every write with the indicator values it added, changed or removed (inside
-    the writer's transaction). Set-based: two statements per 2,000 values."""
+    the writer's transaction). Set-based: one upsert, and one update when values went away."""
     if not values:
         return
     seq = _bump()
     stats = connection.ops.quote_name(ValueStat._meta.db_table)
     indicators = connection.ops.quote_name(Indicator._meta.db_table)
     limit = max_events()
+    values = sorted(values)
+    where, params = in_values("value", values)
     with connection.cursor() as cursor:
-        for chunk in _chunks(sorted(values)):
-            marks = ", ".join(["%s"] * len(chunk))
-            # Raw SQL: an upsert from an aggregate is one statement; the ORM would need a
-            # read, a Python loop and a bulk write per chunk on the bulk-ingest path.
-            cursor.execute(
-                f"INSERT INTO {stats} (value, type, event_count, over_correlating, seq) "  # noqa: S608
-                f"SELECT value, MIN(type), COUNT(DISTINCT event_id), "
-                f"COUNT(DISTINCT event_id) > %s, %s FROM {indicators} "
-                f"WHERE value IN ({marks}) GROUP BY value "
-                f"ON CONFLICT (value) DO UPDATE SET type = excluded.type, "
-                f"event_count = excluded.event_count, "
-                f"over_correlating = excluded.over_correlating, seq = excluded.seq",
-                [limit, seq, *chunk],
-            )
-            # The upsert touched one row per value still held; any others no indicator
-            # holds any more: zero them, stamped, so indexes drop them.
-            if cursor.rowcount == len(chunk):
-                continue
+        # Raw SQL: an upsert from an aggregate is one statement; the ORM would need a read,
+        # a Python loop and a bulk write.
+        cursor.execute(
+            f"INSERT INTO {stats} (value, type, event_count, over_correlating, seq) "  # noqa: S608
+            f"SELECT value, MIN(type), COUNT(DISTINCT event_id), "
+            f"COUNT(DISTINCT event_id) > %s, %s FROM {indicators} "
+            f"WHERE {where} GROUP BY value "
+            f"ON CONFLICT (value) DO UPDATE SET type = excluded.type, "
+            f"event_count = excluded.event_count, "
+            f"over_correlating = excluded.over_correlating, seq = excluded.seq",
+            [limit, seq, *params],
+        )
+        # The upsert touched one row per value still held; any others no indicator holds
+        # any more: zero them, stamped, so indexes drop them.
+        if cursor.rowcount != len(values):
             cursor.execute(
                 f"UPDATE {stats} SET event_count = 0, over_correlating = %s, seq = %s "  # noqa: S608
-                f"WHERE value IN ({marks}) AND seq <> %s",
-                [False, seq, *chunk, seq],
+                f"WHERE {where} AND seq <> %s",
+                [False, seq, *params, seq],
             )
         if len(values) >= _ANALYZE_AFTER:
             _refresh_statistics(cursor)

@@ -16,7 +16,7 @@ import uuid as uuidlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from certfed.audit.log import Context, record
@@ -33,13 +33,14 @@ from certfed.intel.warninglists import warninglist_for
 from certfed.kernel.indicators import InvalidIndicator, normalise_any
 from certfed.kernel.labels import LabelError, validate_child
 from certfed.kernel.netrange import net_range
+from certfed.platform.bulk import gc_paused, in_values
 from certfed.platform.errors import ActionError, Forbidden, Invalid
 from certfed.sharing.access import Viewer
 
 MAX_VALUE = 2048
 
 
-@dataclass
+@dataclass(slots=True)
 class IncomingIndicator:
     """One indicator as a source gave it; `position` locates it in the source for errors."""
 
@@ -218,6 +219,7 @@ def _chunks(items: list, size: int = 5000):
         yield items[i : i + size]
 
 
+@gc_paused()
 @transaction.atomic
 def do_ingest(
     ctx: Context,
@@ -264,28 +266,28 @@ def do_ingest(
                     progress(len(c.indicators) or 1)
                 continue
         to_write.append((c, old))
-    _check_indicator_uuids(to_write, problems)
     if problems and not skip_invalid:
         raise IngestError(problems)
-    if problems:
-        bad = {p.position for p in problems}
-        to_write = [(c, o) for c, o in to_write if c.src.position not in bad]
-
     now = timezone.now()
-    written_values: set[str] = set()
-    replaced = [old.pk for _, old in to_write if old is not None]
-    current = _current_indicators(replaced)
-    for rows in current.values():
-        written_values.update(r[3] for r in rows)
-    events_by_clean = _write_events(viewer, to_write, now)
-    _write_tags(events_by_clean)
-    for c, event in events_by_clean:
-        n = _write_indicators(event, c, now, current.get(event.pk))
-        written_values.update(v for _, _, v, _ in c.indicators)
-        result.indicators_written += n
-        result.event_ids.append(event.pk)
-        if progress:
-            progress(n or 1)
+    # Indicator uuids are checked by the unique index as the rows go in; only when it
+    # refuses one is the import rolled back to find and name the culprits (a look-up of
+    # every incoming uuid before writing would cost as much as the write).
+    try:
+        with transaction.atomic():
+            written = _write_all(viewer, to_write, now, progress)
+    except IntegrityError:
+        conflicts = _uuid_conflicts(to_write)
+        if not conflicts:
+            raise
+        problems += [problem for _, problem in conflicts]
+        if not skip_invalid:
+            raise IngestError(problems) from None
+        dropped = {id(ind) for ind, _ in conflicts}
+        for c, _old in to_write:
+            c.indicators = [i for i in c.indicators if id(i[0]) not in dropped]
+        written = _write_all(viewer, to_write, now, progress)
+    events_by_clean, result.indicators_written, written_values = written
+    result.event_ids = [event.pk for _, event in events_by_clean]
     result.events_created = sum(1 for _, old in to_write if old is None)
     result.events_updated = len(to_write) - result.events_created
     values_changed(written_values)
@@ -299,6 +301,25 @@ def do_ingest(
     return result
 
 
+def _write_all(viewer: Viewer, to_write, now, progress) -> tuple[list, int, set[str]]:
+    """Write the events and their indicators: (events, indicators written, values)."""
+    written_values: set[str] = set()
+    replaced = [old.pk for _, old in to_write if old is not None]
+    current = _current_indicators(replaced)
+    for rows in current.values():
+        written_values.update(r[3] for r in rows)
+    events_by_clean = _write_events(viewer, to_write, now)
+    _write_tags(events_by_clean)
+    count = 0
+    for c, event in events_by_clean:
+        n = _write_indicators(event, c, now, current.get(event.pk))
+        written_values.update(v for _, _, v, _ in c.indicators)
+        count += n
+        if progress:
+            progress(n or 1)
+    return events_by_clean, count, written_values
+
+
 def _existing_events(uuids: list) -> dict:
     out = {}
     for chunk in _chunks(uuids, 2000):
@@ -308,41 +329,45 @@ def _existing_events(uuids: list) -> dict:
     return out
 
 
-def _check_indicator_uuids(to_write, problems: list[Problem]) -> None:
-    """An indicator uuid may only be reused inside the event being replaced."""
+def _uuid_conflicts(to_write) -> list[tuple[IncomingIndicator, Problem]]:
+    """Indicators whose uuid cannot be written: given twice, or held by an indicator of
+    another event (a uuid may only be reused inside the event being replaced)."""
+    out = []
     wanted: dict = {}
     for c, old in to_write:
         for ind, *_ in c.indicators:
-            if ind.uuid is not None:
-                if ind.uuid in wanted:
-                    problems.append(Problem(ind.position, f"uuid {ind.uuid} is given twice"))
-                wanted[ind.uuid] = (old.pk if old else None, ind.position)
-    keys = list(wanted)
-    for u, event_id in indicators_by_uuid(keys):
-        allowed, position = wanted[u]
+            if ind.uuid is None:
+                continue
+            if ind.uuid in wanted:
+                out.append((ind, Problem(ind.position, f"uuid {ind.uuid} is given twice")))
+                continue
+            wanted[ind.uuid] = (old.pk if old else None, ind)
+    for u, event_id in indicators_by_uuid(list(wanted)):
+        allowed, ind = wanted[u]
         if event_id != allowed:
-            problems.append(Problem(position, f"uuid {u} belongs to another indicator"))
+            out.append((ind, Problem(ind.position, f"uuid {u} belongs to another indicator")))
+    return out
 
 
 def indicators_by_uuid(uuids: list) -> list[tuple]:
-    """(uuid, event_id) of existing indicators among `uuids`. Raw SQL: compiling a
-    5,000-element IN list through the ORM costs more than running it."""
+    """(uuid, event_id) of existing indicators among `uuids`: one indexed statement however
+    many there are (raw SQL: compiling a 100,000-element IN list through the ORM costs more
+    than running it)."""
     if not uuids:
         return []
     sqlite = connection.vendor == "sqlite"
     q = connection.ops.quote_name
-    out = []
+    where, params = in_values(q("uuid"), [u.hex for u in uuids] if sqlite else uuids)
     with connection.cursor() as cursor:
-        for chunk in _chunks(uuids, 900 if sqlite else 5000):
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"SELECT {q('uuid')}, {q('event_id')} FROM {q(Indicator._meta.db_table)}"  # noqa: S608
-                f" WHERE {q('uuid')} IN ({marks})",
-                [u.hex if sqlite else u for u in chunk],
-            )
-            for raw, event_id in cursor.fetchall():
-                out.append((raw if isinstance(raw, uuidlib.UUID) else uuidlib.UUID(raw), event_id))
-    return out
+        cursor.execute(
+            f"SELECT {q('uuid')}, {q('event_id')} FROM {q(Indicator._meta.db_table)}"  # noqa: S608
+            f" WHERE {where}",
+            params,
+        )
+        return [
+            (raw if isinstance(raw, uuidlib.UUID) else uuidlib.UUID(raw), event_id)
+            for raw, event_id in cursor.fetchall()
+        ]
 
 
 def _write_events(viewer: Viewer, to_write, now) -> list[tuple[_Clean, Event]]:

@@ -60,6 +60,8 @@ _MAX_LISTS = 256
 # Substring lists above this size hold domain names (disposable mail providers): they are
 # matched as domain suffixes through the sorted index instead of scanned.
 _SCAN_LIMIT = 200
+# Parent domains remembered between look-ups (cleared when full).
+_MEMO_SIZE = 65536
 _DIR_BITS = 16
 
 
@@ -210,6 +212,7 @@ class WarninglistIndex:
                 [(i, ps) for i, ps in self._regex if i in applies],
             )
         self._networks: IntervalIndex[int] = IntervalIndex(networks)
+        self._memo: dict[tuple[str, frozenset[int]], frozenset[int]] = {}
 
     def __len__(self) -> int:
         return len(self._keys) + len(self._networks)
@@ -229,6 +232,24 @@ class WarninglistIndex:
             if i in allowed:
                 out.add(i)
             j += 1
+
+    def _parent_hits(self, parent: str, suffixes: frozenset[int]) -> frozenset[int]:
+        """Lists that `parent` or one of its own parents hits by domain suffix (not the
+        top-level label alone, unless it is a one-label entry). Memoised: the names of one
+        import share a handful of parent domains."""
+        key = (parent, suffixes)
+        found = self._memo.get(key)
+        if found is None:
+            out: set[int] = set()
+            parents = _parents(parent)
+            for name in parents[:-1]:
+                self._keyed(name, suffixes, out)
+            if parents[-1] in self._bare:
+                out.update(self._bare[parents[-1]] & suffixes)
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            found = self._memo[key] = frozenset(out)
+        return found
 
     def _names(self, type_name: str, value: str) -> set[int]:
         """Positions of the lists `value` (canonical for `type_name`) hits."""
@@ -250,11 +271,9 @@ class WarninglistIndex:
                 # domain-suffix lists (disposable mail providers).
                 self._keyed(host, applies if type_name == "url" else suffixes, hits)
             if host and suffixes:
-                parents = _parents(host)
-                for parent in parents[1:-1]:
-                    self._keyed(parent, suffixes, hits)
-                if len(parents) > 1 and parents[-1] in self._bare:
-                    hits.update(self._bare[parents[-1]] & suffixes)
+                dot = host.find(".")
+                if dot != -1:
+                    hits.update(self._parent_hits(host[dot + 1 :], suffixes))
         if either is not None and either.search(value):
             hits.update(i for i, pattern in scans if pattern.search(value))
         for i, patterns in regexes:

@@ -21,6 +21,7 @@ from certfed.intel.ingest import (
     do_ingest,
 )
 from certfed.kernel import misp
+from certfed.platform.bulk import gc_paused
 from certfed.platform.errors import Invalid
 from certfed.sharing.access import Viewer, access_sharing_groups
 
@@ -87,6 +88,7 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=key)
 
 
+@gc_paused()
 def import_misp(
     ctx: Context,
     viewer: Viewer,

@@ -37,6 +37,7 @@ from certfed.intel.ingest import (
 )
 from certfed.kernel import stix21
 from certfed.kernel.labels import Labels, tlp_rank
+from certfed.platform.bulk import gc_paused
 from certfed.platform.errors import Forbidden
 from certfed.sharing.access import Viewer, access_events, access_indicators
 
@@ -79,11 +80,12 @@ def import_stix_bundle(
     `bundle_uuid` name the event of unreferenced objects when the source has no bundle id."""
     if not viewer.can_write:
         raise Forbidden("your role may not import")
-    parsed = parse_bundle(data, bundle_uuid)
-    if parsed.problems and not skip_invalid:
-        raise IngestError(parsed.problems)
-    with transaction.atomic():
-        return _Import(ctx, viewer, parsed, defaults, skip_invalid, progress, title).run()
+    with gc_paused():
+        parsed = parse_bundle(data, bundle_uuid)
+        if parsed.problems and not skip_invalid:
+            raise IngestError(parsed.problems)
+        with transaction.atomic():
+            return _Import(ctx, viewer, parsed, defaults, skip_invalid, progress, title).run()
 
 
 @dataclass
@@ -170,7 +172,8 @@ class _Import:
         p = self.p
         targets: dict[str, list[str]] = {}
         for r in p.reports:
-            for ref in dict.fromkeys(p.resolve(x) for x in r.data["object_refs"]):
+            refs = r.data["object_refs"]
+            for ref in dict.fromkeys(map(p.resolve, refs) if p.alias else refs):
                 if ref != r.id and (ref in p.items or ref in p.kept):
                     targets.setdefault(ref, []).append(r.id)
         self._follow_references(targets)
@@ -207,12 +210,17 @@ class _Import:
         """Indicator uuids this import may collide with or update (set-based)."""
         p, v = self.p, self.viewer
         # Indicators only in reports we already hold in this version need no look-up.
-        wanted = {
-            item.obj.uuid
-            for item_id, item in p.items.items()
-            if item.own_uuid
-            and (item_id not in self.targets or not set(self.targets[item_id]) <= self.unchanged)
-        }
+        if self.unchanged:
+            wanted = {
+                item.obj.uuid
+                for item_id, item in p.items.items()
+                if item.own_uuid
+                and (
+                    item_id not in self.targets or not set(self.targets[item_id]) <= self.unchanged
+                )
+            }
+        else:
+            wanted = {item.obj.uuid for item in p.items.values() if item.own_uuid}
         for s in p.kept.values():
             if s.type == "sighting":
                 try:
@@ -352,9 +360,11 @@ class _Import:
     def _uuid_for(self, item: Item, group: _Group, n: int, kind: str, value: str):
         if item.own_uuid and n == 0:
             base = self.base[item.obj.uuid]
-            home = self.existing_ind.get(base, group.uuid)
-            if home == group.uuid and self.claimed.setdefault(base, group.uuid) == group.uuid:
-                return base
+            home = self.existing_ind.get(base, group.uuid) if self.existing_ind else group.uuid
+            if home == group.uuid:
+                claimant = self.claimed.setdefault(base, home)
+                if claimant is home or claimant == home:
+                    return base
         # A second value of one pattern, an observable, or an indicator in two reports.
         return stix21.stable_uuid(_DERIVED_NS, f"{group.uuid}|{item.obj.id}|{kind}|{value}")
 

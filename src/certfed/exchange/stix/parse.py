@@ -32,7 +32,7 @@ _VERSIONED = frozenset({
 })  # fmt: skip
 
 
-@dataclass
+@dataclass(slots=True)
 class Obj:
     """One valid object of the bundle."""
 
@@ -44,17 +44,14 @@ class Obj:
     created: dt.datetime | None
     modified: dt.datetime | None
     tlp: str | None  # from its own object_marking_refs
+    version: str | None = None  # its modified property as given (TAXII versions)
 
     @property
     def position(self) -> str:
         return f"objects[{self.index}]"
 
-    @property
-    def version(self) -> str | None:
-        return self.data.get("modified") if isinstance(self.data.get("modified"), str) else None
 
-
-@dataclass
+@dataclass(slots=True)
 class Item:
     """An object that becomes indicators."""
 
@@ -120,21 +117,27 @@ def parse_bundle(data: bytes | str | dict, bundle_uuid: uuidlib.UUID | None = No
         bundle_uuid = stix21.stable_uuid(_CONTENT_NS, digest.hexdigest())
     out = Parsed(bundle_uuid=bundle_uuid, total=len(objects))
     latest: dict[str, Obj] = {}
+    ids = out.ids
+    problems = out.problems
     for i, data_i in enumerate(objects):
-        obj = _check(i, data_i, out.problems)
-        out.ids.append(_id_version(data_i))
+        obj = _check(i, data_i, problems)
         if obj is None:
+            ids.append(_id_version(data_i))
             continue
+        ids.append((obj.id, obj.version))
         held = latest.get(obj.id)
         # A bundle may hold several versions of one object: the newest one counts.
         if held is None or (obj.modified or _EPOCH) >= (held.modified or _EPOCH):
             latest[obj.id] = obj
-    out.objects = sorted(latest.values(), key=lambda o: o.index)
+    out.objects = list(latest.values())
+    if len(out.objects) < len(ids):  # a newer version replaced an older one: keep order
+        out.objects.sort(key=lambda o: o.index)
     _classify(out)
     return out
 
 
 _EPOCH = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
+_ABSENT = object()
 
 
 def _id_version(data) -> tuple[str | None, str | None]:
@@ -146,34 +149,41 @@ def _id_version(data) -> tuple[str | None, str | None]:
 
 
 def _check(i: int, data, problems: list[Problem]) -> Obj | None:
-    pos = f"objects[{i}]"
     if not isinstance(data, dict):
-        problems.append(Problem(pos, "is not a JSON object"))
+        problems.append(Problem(f"objects[{i}]", "is not a JSON object"))
         return None
     kind = data.get("type")
     try:
         if not isinstance(kind, str) or not kind:
             raise ValueError("has no type")
-        id_type, id_uuid = stix21.split_id(data.get("id"))
+        sid = data.get("id")
+        id_type, id_uuid = stix21.split_id(sid)
         if id_type != kind:
-            raise ValueError(f"id {data['id']!r} does not match type {kind!r}")
+            raise ValueError(f"id {sid!r} does not match type {kind!r}")
         spec = data.get("spec_version", "2.1")
-        if spec not in ("2.0", "2.1"):
+        if spec != "2.1" and spec != "2.0":
             raise ValueError(f"spec_version {spec!r} is not 2.1")
-        stamps = {}
-        for name in ("created", "modified"):
-            if name in data:
-                stamps[name] = stix21.parse_timestamp(data[name])
-            elif kind in _VERSIONED and spec == "2.1":
-                raise ValueError(f"has no {name}")
-        refs = data.get("object_marking_refs", [])
-        if not isinstance(refs, list):
+        created = data.get("created", _ABSENT)
+        modified = data.get("modified", _ABSENT)
+        if created is not _ABSENT:
+            created = stix21.parse_timestamp(created)
+        elif kind in _VERSIONED and spec == "2.1":
+            raise ValueError("has no created")
+        if modified is not _ABSENT:
+            version = modified if type(modified) is str else None
+            modified = stix21.parse_timestamp(modified)
+        elif kind in _VERSIONED and spec == "2.1":
+            raise ValueError("has no modified")
+        else:
+            version, modified = None, None
+        refs = data.get("object_marking_refs", ())
+        if type(refs) is not list and refs != ():
             raise ValueError("object_marking_refs must be a list")
     except ValueError as exc:
-        problems.append(Problem(pos, str(exc)))
+        problems.append(Problem(f"objects[{i}]", str(exc)))
         return None
-    return Obj(i, data, data["id"], kind, id_uuid, stamps.get("created"),
-               stamps.get("modified") or stamps.get("created"), None)  # fmt: skip
+    created = None if created is _ABSENT else created
+    return Obj(i, data, sid, kind, id_uuid, created, modified or created, None, version)
 
 
 def _classify(out: Parsed) -> None:
