@@ -81,11 +81,18 @@ def import_stix_bundle(
     if not viewer.can_write:
         raise Forbidden("your role may not import")
     with gc_paused():
-        parsed = parse_bundle(data, bundle_uuid)
-        if parsed.problems and not skip_invalid:
-            raise IngestError(parsed.problems)
-        with transaction.atomic():
-            return _Import(ctx, viewer, parsed, defaults, skip_invalid, progress, title).run()
+        # The parsed bundle is freed when _parse_and_import returns, before the collector
+        # runs again (else its first pass would walk every object of the bundle).
+        return _parse_and_import(ctx, viewer, data, defaults, skip_invalid, progress, title,
+                                 bundle_uuid)  # fmt: skip
+
+
+def _parse_and_import(ctx, viewer, data, defaults, skip_invalid, progress, title, bundle_uuid):
+    parsed = parse_bundle(data, bundle_uuid)
+    if parsed.problems and not skip_invalid:
+        raise IngestError(parsed.problems)
+    with transaction.atomic():
+        return _Import(ctx, viewer, parsed, defaults, skip_invalid, progress, title).run()
 
 
 @dataclass
@@ -370,15 +377,18 @@ class _Import:
 
     def _indicators(self, group: _Group, event_tlp: str) -> list[IncomingIndicator]:
         out = []
+        event_rank = tlp_rank(event_tlp)
         for item in group.items:
-            tlp = item.obj.tlp
-            own_tlp = tlp if tlp and tlp_rank(tlp) > tlp_rank(event_tlp) else None
+            obj = item.obj
+            tlp = obj.tlp
+            own_tlp = tlp if tlp and tlp_rank(tlp) > event_rank else None
+            position = obj.position
             for n, (kind, value) in enumerate(item.pairs):
                 out.append(IncomingIndicator(
                     value=value, type=kind, comment=item.comment, to_detect=item.to_detect,
                     first_seen=item.first_seen, last_seen=item.last_seen,
                     valid_until=item.valid_until, uuid=self._uuid_for(item, group, n, kind, value),
-                    tlp=own_tlp, source_modified=item.obj.modified, position=item.obj.position,
+                    tlp=own_tlp, source_modified=obj.modified, position=position,
                 ))  # fmt: skip
         return out
 

@@ -45,8 +45,14 @@ class Indicator(models.Model):
     distribution = models.CharField(
         max_length=16, choices=DISTRIBUTION_CHOICES, null=True, blank=True
     )
+    # Indexed only where set (see Meta): most indicators inherit their event's audience.
     sharing_group = models.ForeignKey(
-        "sharing.SharingGroup", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "sharing.SharingGroup",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     # Address range (kernel.netrange) of ipv4/ipv6/cidr values: CIDR containment as a range
     # query on an index, for correlation and matching.
@@ -69,6 +75,11 @@ class Indicator(models.Model):
             # Only addresses and networks have a range; the rest stay out of this index.
             models.Index(
                 fields=["net_lo"], name="indicator_net", condition=models.Q(net_lo__isnull=False)
+            ),
+            models.Index(
+                fields=["sharing_group"],
+                name="indicator_sharing_group",
+                condition=models.Q(sharing_group__isnull=False),
             ),
         ]
         constraints = [
