@@ -308,6 +308,14 @@ def test_openapi_document_and_docs_page(fed):
              "/api/v1/organisations", "/api/v1/sharing-groups", "/api/v1/me"}  # fmt: skip
     assert paths <= set(doc["paths"])
     assert c.get("/api/v1/docs").status_code == 200
+    # The batch match is a plain streaming view, documented in the same document.
+    match = doc["paths"]["/api/v1/match"]["post"]
+    assert set(match["requestBody"]["content"]) == {"text/plain", "application/x-ndjson"}
+    assert "application/x-ndjson" in match["responses"]["200"]["content"]
+    assert {next(iter(s)) for s in match["security"]} <= set(doc["components"]["securitySchemes"])
+    assert match["responses"]["401"]["content"]["application/json"]["schema"]["$ref"] in {
+        f"#/components/schemas/{name}" for name in doc["components"]["schemas"]
+    }
 
 
 def test_writes_and_key_use_are_audited(fed):

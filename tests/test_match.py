@@ -199,3 +199,29 @@ def test_match_is_audited_with_restricted_reads(fed):
     assert hits[0]["indicators"][0]["tlp"] == "RED"
     entry = AuditEntry.objects.filter(action="indicator.match").latest("id")
     assert entry.detail["restricted"] == [str(red.uuid)] and entry.detail["matched"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_server_worker_warms_up_in_the_background(monkeypatch, caplog):
+    import threading
+
+    from certfed.intel import warninglists
+    from certfed.platform.server import warm_up
+
+    def in_a_thread():  # as gunicorn's post_worker_init runs it: its own connection
+        t = threading.Thread(target=warm_up)
+        t.start()
+        t.join()
+
+    monkeypatch.delenv("CERTFED_WARM_MATCH", raising=False)
+    in_a_thread()
+    assert set(warninglists._indexes) == set(warninglists.FAMILIES)
+    assert match._holder.index is None  # the matching index only when asked for
+    monkeypatch.setenv("CERTFED_WARM_MATCH", "1")
+    in_a_thread()
+    assert match._holder.index is not None
+    # A failing warm-up is logged, never raised: the first request does the work instead.
+    match.reset()
+    monkeypatch.setattr(match, "warm", lambda: 1 / 0)
+    in_a_thread()
+    assert "warm-up failed" in caplog.text

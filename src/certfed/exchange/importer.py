@@ -20,6 +20,7 @@ from certfed.intel.ingest import (
     do_ingest,
 )
 from certfed.intel.validation import clean_datetime
+from certfed.platform.bulk import gc_paused
 from certfed.platform.errors import ActionError, Invalid
 from certfed.sharing.access import Viewer
 
@@ -41,6 +42,7 @@ def detect_format(path: Path, head: bytes) -> str:
     return "csv"
 
 
+@gc_paused()
 def import_file(
     ctx: Context,
     viewer: Viewer,

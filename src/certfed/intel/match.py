@@ -283,6 +283,53 @@ def match_view(request) -> HttpResponse:
     return response
 
 
+def openapi() -> dict:
+    """The OpenAPI description of POST /api/v1/match (a plain view: see platform.api)."""
+    problem = {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    line = {
+        "type": "object",
+        "properties": {
+            "value": {"type": "string"},
+            "type": {"type": "string", "enum": sorted(TYPES)},
+        },
+        "required": ["value"],
+    }
+    return {
+        "post": {
+            "operationId": "certfed_intel_match",
+            "summary": "Batch match observables",
+            "description": (
+                "Send observables, one a line (text/plain), or JSON lines "
+                '({"value": …, "type": …}; application/x-ndjson) — millions in one request, '
+                "streamed. The answer streams back as JSON lines: one per observable that "
+                "matches an indicator you may see (the indicators and their events), then a "
+                'summary line {"summary": {"observables": n, "matched": m}}. Values are '
+                "normalised (refanged, canonical case) before matching; addresses also "
+                "match the networks that contain them."
+            ),
+            "tags": ["intel"],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "text/plain": {"schema": {"type": "string"}},
+                    "application/x-ndjson": {"schema": line},
+                },
+            },
+            "responses": {
+                "200": {
+                    "description": "Matches as JSON lines, then a summary line",
+                    "content": {"application/x-ndjson": {"schema": {"type": "object"}}},
+                },
+                "401": {"description": "No or a bad API key", "content": problem},
+                "403": {"description": "A session without its CSRF token", "content": problem},
+                "415": {"description": "Neither text/plain nor JSON lines", "content": problem},
+                "422": {"description": "A line is not valid (named)", "content": problem},
+            },
+            "security": [{"ApiKeyAuth": []}, {"MemberSession": []}],
+        }
+    }
+
+
 _IND = b'{"uuid":"%s","event":"%s","type":"%s","value":%s,"tlp":"%s"}'
 _LINE = b'{"value":%s,"type":"%s","indicators":[%s],"events":["%s"]}\n'
 _TYPE_BYTES = tuple(t.encode() for t in TYPE_NAMES)

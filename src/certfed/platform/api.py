@@ -74,7 +74,23 @@ session_auth = MemberSession()
 MEMBER = [api_key_auth, session_auth]
 MEMBER_OR_PUBLIC = [api_key_auth, session_auth, Anonymous()]
 
-api = NinjaAPI(
+
+class _Api(NinjaAPI):
+    """The REST API; `extra_paths` documents endpoints served by plain Django views under
+    the same prefix (the batch match streams its body in and out, which a ninja operation
+    does not)."""
+
+    extra_paths: dict[str, dict] = {}
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        prefix = self.get_root_path(path_params or {}) if path_prefix is None else path_prefix
+        for path, item in self.extra_paths.items():
+            schema["paths"][prefix + path] = item
+        return schema
+
+
+api = _Api(
     title="certfed API",
     version="1",
     description=(
@@ -128,6 +144,7 @@ def _http_error(request, exc: HttpError):
 def _register() -> None:
     from certfed.exchange.api import router as exchange_router
     from certfed.intel.api import router as intel_router
+    from certfed.intel.match import openapi as match_openapi
     from certfed.members.api import router as members_router
     from certfed.sharing.api import router as sharing_router
 
@@ -135,6 +152,7 @@ def _register() -> None:
     api.add_router("", sharing_router)
     api.add_router("", intel_router)
     api.add_router("", exchange_router)
+    api.extra_paths["match"] = match_openapi()
 
 
 _register()

@@ -3,7 +3,37 @@ separate server configuration."""
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
+
 from gunicorn.app.base import BaseApplication
+
+logger = logging.getLogger("certfed.server")
+
+
+def warm_up() -> None:
+    """What a first request would otherwise wait for: the warninglist indexes (every write
+    of indicators consults them; ~5 s to build), and, with CERTFED_WARM_MATCH=1, the batch
+    matching index (seconds and hundreds of MB at a million indicators, so only where the
+    batch match is used)."""
+    from django.db import connection
+
+    from certfed.intel import match, warninglists
+
+    try:
+        warninglists.preload()
+        if os.environ.get("CERTFED_WARM_MATCH", "") == "1":
+            match.warm()
+    except Exception:  # a warm-up must never take a worker down
+        logger.exception("warm-up failed; the first request will do the work instead")
+    finally:
+        connection.close()
+
+
+def _post_worker_init(worker) -> None:
+    # In the background: the worker serves (slower) while it warms up.
+    threading.Thread(target=warm_up, name="certfed-warm-up", daemon=True).start()
 
 
 class _Server(BaseApplication):
@@ -37,5 +67,6 @@ def run(*, host: str, port: int, workers: int, threads: int) -> None:
             "loglevel": "warning",
             "proc_name": "certfed",
             "forwarded_allow_ips": "127.0.0.1",
+            "post_worker_init": _post_worker_init,
         }
     ).run()
