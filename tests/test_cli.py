@@ -132,6 +132,15 @@ def test_serve_refuses_an_uninitialised_database(env):
     assert r.returncode == 1 and "certfed init" in r.stderr
 
 
+def test_serve_refuses_an_unknown_warm_up_part(env):
+    ok(env, "init")
+    env["CERTFED_WARM_UP"] = "warninglists,everything"
+    r = run(env, "serve", "--port", str(_free_port()))
+    assert r.returncode == 1 and r.stderr.strip().splitlines() == [
+        "certfed: CERTFED_WARM_UP: everything is not one of warninglists, match"
+    ]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -155,6 +164,7 @@ def _wait(url: str, proc: subprocess.Popen) -> None:
 
 def test_serve_is_gunicorn_and_serves_api_and_static(env):
     ok(env, "init")
+    env["CERTFED_WARM_UP"] = "warninglists,match"  # the workers' warm-up must not hurt them
     port = _free_port()
     proc = subprocess.Popen(
         [*ENTRY, "serve", "--port", str(port)], env=env,

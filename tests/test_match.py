@@ -202,26 +202,31 @@ def test_match_is_audited_with_restricted_reads(fed):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_server_worker_warms_up_in_the_background(monkeypatch, caplog):
+def test_a_server_worker_warms_up_in_the_background_when_asked(monkeypatch, caplog):
     import threading
 
     from certfed.intel import warninglists
-    from certfed.platform.server import warm_up
+    from certfed.platform.server import warm_up, warm_up_parts
 
-    def in_a_thread():  # as gunicorn's post_worker_init runs it: its own connection
-        t = threading.Thread(target=warm_up)
+    def in_a_thread(parts):  # as gunicorn's post_worker_init runs it: its own connection
+        t = threading.Thread(target=warm_up, args=(parts,))
         t.start()
         t.join()
 
-    monkeypatch.delenv("CERTFED_WARM_MATCH", raising=False)
-    in_a_thread()
+    monkeypatch.delenv("CERTFED_WARM_UP", raising=False)
+    assert warm_up_parts() == set()
+    monkeypatch.setenv("CERTFED_WARM_UP", "warninglists")
+    in_a_thread(warm_up_parts())
     assert set(warninglists._indexes) == set(warninglists.FAMILIES)
     assert match._holder.index is None  # the matching index only when asked for
-    monkeypatch.setenv("CERTFED_WARM_MATCH", "1")
-    in_a_thread()
+    monkeypatch.setenv("CERTFED_WARM_UP", "warninglists, match")
+    in_a_thread(warm_up_parts())
     assert match._holder.index is not None
     # A failing warm-up is logged, never raised: the first request does the work instead.
     match.reset()
     monkeypatch.setattr(match, "warm", lambda: 1 / 0)
-    in_a_thread()
+    in_a_thread({"match"})
     assert "warm-up failed" in caplog.text
+    monkeypatch.setenv("CERTFED_WARM_UP", "match,everything")
+    with pytest.raises(ValueError, match="everything is not one of warninglists, match"):
+        warm_up_parts()

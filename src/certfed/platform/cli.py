@@ -66,6 +66,12 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     _setup()
     if _pending_migrations():
         raise click.ClickException("the database is not initialised: run `certfed init` first")
+    from certfed.platform.server import warm_up_parts
+
+    try:
+        warm_up_parts()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     _serve(host, port, workers, threads)
 
 

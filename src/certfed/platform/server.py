@@ -12,18 +12,19 @@ from gunicorn.app.base import BaseApplication
 logger = logging.getLogger("certfed.server")
 
 
-def warm_up() -> None:
-    """What a first request would otherwise wait for: the warninglist indexes (every write
-    of indicators consults them; ~5 s to build), and, with CERTFED_WARM_MATCH=1, the batch
-    matching index (seconds and hundreds of MB at a million indicators, so only where the
-    batch match is used)."""
+def warm_up(parts: set[str]) -> None:
+    """Build now what a first request would otherwise wait for: "warninglists" (every
+    write of indicators consults them: ~5 s and ~200 MB per worker) and "match" (the batch
+    matching index: seconds and hundreds of MB at a million indicators). Opt-in, with
+    CERTFED_WARM_UP=warninglists,match: a worker that only serves reads needs neither."""
     from django.db import connection
 
     from certfed.intel import match, warninglists
 
     try:
-        warninglists.preload()
-        if os.environ.get("CERTFED_WARM_MATCH", "") == "1":
+        if "warninglists" in parts:
+            warninglists.preload()
+        if "match" in parts:
             match.warm()
     except Exception:  # a warm-up must never take a worker down
         logger.exception("warm-up failed; the first request will do the work instead")
@@ -31,9 +32,22 @@ def warm_up() -> None:
         connection.close()
 
 
+def warm_up_parts() -> set[str]:
+    """The parts CERTFED_WARM_UP names; ValueError for an unknown one."""
+    parts = {p.strip() for p in os.environ.get("CERTFED_WARM_UP", "").split(",") if p.strip()}
+    unknown = parts - {"warninglists", "match"}
+    if unknown:
+        raise ValueError(
+            f"CERTFED_WARM_UP: {', '.join(sorted(unknown))} is not one of warninglists, match"
+        )
+    return parts
+
+
 def _post_worker_init(worker) -> None:
-    # In the background: the worker serves (slower) while it warms up.
-    threading.Thread(target=warm_up, name="certfed-warm-up", daemon=True).start()
+    parts = warm_up_parts()
+    if parts:  # in the background: the worker serves (slower) while it warms up
+        threading.Thread(target=warm_up, args=(parts,), name="certfed-warm-up",
+                         daemon=True).start()  # fmt: skip
 
 
 class _Server(BaseApplication):
