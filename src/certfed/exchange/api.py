@@ -1,10 +1,15 @@
 """REST handlers of the exchange app: GET /api/v1/export/{format} for every export format,
-with the event list's filters, streamed."""
+with the event list's filters, streamed; POST /api/v1/import for a STIX bundle, MISP JSON
+or CSV file (what `certfed import` does, for machines)."""
 
 from __future__ import annotations
 
+from typing import Literal
+
+from django.conf import settings
 from django.http import StreamingHttpResponse
 from ninja import Query, Router, Schema
+from ninja.responses import Status
 
 from certfed.exchange.exports import REGISTRY, ExportOptions
 from certfed.exchange.exports.base import (
@@ -12,12 +17,16 @@ from certfed.exchange.exports.base import (
     detection_indicators,
     event_indicators,
 )
+from certfed.exchange.importer import import_bytes
+from certfed.intel.ingest import Defaults, IngestError
 from certfed.intel.queries import EventFilters, access_event_list
 from certfed.intel.schemas import EventFilterQuery
 from certfed.kernel.indicators import TYPES
+from certfed.kernel.labels import LabelError
 from certfed.platform.api import MEMBER_OR_PUBLIC
 from certfed.platform.errors import Invalid, NotFound
-from certfed.platform.request import viewer
+from certfed.platform.request import context, viewer, writer
+from certfed.sharing.access import access_events
 
 router = Router(tags=["exchange"])
 
@@ -84,3 +93,113 @@ def export(request, format: str, params: Query[ExportQuery]):  # noqa: A002 - th
     response = StreamingHttpResponse(render(v, subject, options), content_type=fmt.content_type)
     response["Content-Disposition"] = f'inline; filename="certfed.{fmt.extension}"'
     return response
+
+
+# -- import -----------------------------------------------------------------------------------
+
+DEFAULT_IMPORT_MAX_BYTES = 256 * 1024 * 1024
+_SHOWN_PROBLEMS = 1000
+
+
+class ImportQuery(Schema):
+    format: Literal["stix", "misp", "csv"] | None = None
+    tlp: str = "AMBER"
+    pap: str = "AMBER"
+    distribution: str = "organisation"
+    sharing_group: str | None = None
+    draft: bool = False
+    skip_invalid: bool = False
+
+
+class ImportProblem(Schema):
+    position: str
+    reason: str
+
+
+class ImportOut(Schema):
+    events_created: int
+    events_updated: int
+    events_unchanged: int
+    indicators_written: int
+    events: list[str]
+    skipped: list[ImportProblem]
+
+
+class ImportRefused(Schema):
+    detail: str
+    problems: list[ImportProblem]
+
+
+_IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "The file itself, as the body.",
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+def _problems(items) -> list[dict]:
+    return [{"position": p.position, "reason": p.reason} for p in items[:_SHOWN_PROBLEMS]]
+
+
+def _body(request) -> bytes:
+    limit = int(getattr(settings, "CERTFED_IMPORT_MAX_BYTES", DEFAULT_IMPORT_MAX_BYTES))
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    # Read from the stream: Django's whole-body limit is for forms, not for feeds.
+    body = b"" if declared > limit else request.read(limit + 1)
+    if declared > limit or len(body) > limit:
+        raise _TooLarge(f"the file is larger than the import limit of {limit:,} bytes")
+    if not body.strip():
+        raise Invalid("send the file as the request body", "body")
+    if b"\x00" in body or b"\\u0000" in body:
+        raise Invalid("NUL characters (\\u0000) are not allowed in any field", "body")
+    return body
+
+
+class _TooLarge(Invalid):
+    status = 413
+
+
+@router.post(
+    "/import",
+    response={200: ImportOut, 413: Problem, 422: ImportRefused, **{
+        k: v for k, v in ERRORS.items() if k not in (413, 422)}},
+    openapi_extra=_IMPORT_BODY,
+)  # fmt: skip
+def import_file(request, params: Query[ImportQuery]):
+    """Import a STIX 2.1 bundle, MISP event JSON (one event, a list, or restSearch's
+    response) or CSV sent as the body, into your organisation, in one transaction and
+    idempotently (importing the same file again changes nothing). `format` is detected
+    when omitted. The labels are for objects whose source says nothing. A bad object is
+    named by position and nothing is written (422, with every problem), unless
+    `skip_invalid`: then the good part is written and the rest listed in `skipped`."""
+    v = writer(request)
+    try:
+        defaults = Defaults.checked(params.tlp, params.pap, params.distribution,
+                                    params.sharing_group, published=not params.draft)  # fmt: skip
+    except LabelError as exc:
+        raise Invalid(exc.message, exc.field) from None
+    if params.format is None and "csv" in request.META.get("CONTENT_TYPE", "").lower():
+        params.format = "csv"
+    body = _body(request)
+    try:
+        result = import_bytes(context(request), v, body, "the uploaded file", fmt=params.format,
+                              defaults=defaults, skip_invalid=params.skip_invalid)  # fmt: skip
+    except IngestError as exc:
+        return Status(422, {"detail": str(exc), "problems": _problems(exc.problems)})
+    uuids = access_events(v).filter(pk__in=result.event_ids).values_list("uuid", flat=True)
+    return {
+        "events_created": result.events_created,
+        "events_updated": result.events_updated,
+        "events_unchanged": result.events_unchanged,
+        "indicators_written": result.indicators_written,
+        "events": sorted(str(u) for u in uuids),
+        "skipped": _problems(result.skipped),
+    }

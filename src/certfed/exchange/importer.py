@@ -42,7 +42,6 @@ def detect_format(path: Path, head: bytes) -> str:
     return "csv"
 
 
-@gc_paused()
 def import_file(
     ctx: Context,
     viewer: Viewer,
@@ -54,7 +53,25 @@ def import_file(
     progress: Callable[[int], None] | None = None,
 ) -> IngestResult:
     data = path.read_bytes()
-    fmt = fmt or detect_format(path, data[:8192])
+    return import_bytes(ctx, viewer, data, path.name, fmt=fmt, defaults=defaults,
+                        skip_invalid=skip_invalid, progress=progress)  # fmt: skip
+
+
+@gc_paused()
+def import_bytes(
+    ctx: Context,
+    viewer: Viewer,
+    data: bytes,
+    name: str,
+    *,
+    fmt: str | None,
+    defaults: Defaults,
+    skip_invalid: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> IngestResult:
+    """Import a STIX bundle, MISP JSON or CSV (`fmt`, or detected from `name` and the
+    first bytes), all or nothing unless skip_invalid; IngestError lists every problem."""
+    fmt = fmt or detect_format(Path(name), data[:8192])
     if fmt not in FORMATS:
         raise Invalid(f"{fmt!r} is not one of {', '.join(FORMATS)}", "format")
     if fmt == "stix":
@@ -68,7 +85,7 @@ def import_file(
 
         return import_misp(ctx, viewer, data, defaults, skip_invalid=skip_invalid,
                            progress=progress)  # fmt: skip
-    events, problems = parse_csv(data, path.name, defaults)
+    events, problems = parse_csv(data, name, defaults)
     if problems and not skip_invalid:
         from certfed.intel.ingest import IngestError
 

@@ -31,7 +31,15 @@ from certfed.intel.validation import (
 )
 from certfed.intel.warninglists import warninglist_for
 from certfed.kernel.indicators import InvalidIndicator, normalise_any
-from certfed.kernel.labels import LabelError, validate_child
+from certfed.kernel.labels import (
+    LabelError,
+    Labels,
+    parse_distribution,
+    parse_pap,
+    parse_tlp,
+    validate,
+    validate_child,
+)
 from certfed.kernel.netrange import net_range
 from certfed.platform.bulk import gc_paused, in_values
 from certfed.platform.errors import ActionError, Forbidden, Invalid
@@ -91,6 +99,18 @@ class Defaults:
     distribution: str = "organisation"
     sharing_group: str | None = None  # uuid
     published: bool = True
+
+    @classmethod
+    def checked(cls, tlp: str, pap: str, distribution: str, sharing_group: str | None,
+                published: bool) -> Defaults:  # fmt: skip
+        """Defaults from what a person typed ("tlp:amber", "Federation"…); LabelError names
+        the field when a label is unknown or the combination breaks the label rules."""
+        defaults = cls(
+            tlp=parse_tlp(tlp), pap=parse_pap(pap), distribution=parse_distribution(distribution),
+            sharing_group=sharing_group, published=published,
+        )  # fmt: skip
+        validate(Labels(defaults.tlp, defaults.pap, defaults.distribution, sharing_group))
+        return defaults
 
 
 @dataclass

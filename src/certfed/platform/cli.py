@@ -237,27 +237,12 @@ def _org_for_import(org_short: str | None):
 
 def _defaults(tlp: str, pap: str, distribution: str, sharing_group: str | None, draft: bool):
     from certfed.intel.ingest import Defaults
-    from certfed.kernel.labels import (
-        LabelError,
-        Labels,
-        parse_distribution,
-        parse_pap,
-        parse_tlp,
-        validate,
-    )
+    from certfed.kernel.labels import LabelError
 
-    defaults = Defaults(
-        tlp=parse_tlp(tlp, "--tlp"),
-        pap=parse_pap(pap, "--pap"),
-        distribution=parse_distribution(distribution, "--distribution"),
-        sharing_group=sharing_group,
-        published=not draft,
-    )
     try:
-        validate(Labels(defaults.tlp, defaults.pap, defaults.distribution, sharing_group))
+        return Defaults.checked(tlp, pap, distribution, sharing_group, published=not draft)
     except LabelError as exc:
         raise click.UsageError(f"--{exc.field.replace('_', '-')}: {exc.message}") from None
-    return defaults
 
 
 _LABEL_OPTIONS = [
