@@ -178,12 +178,12 @@ def test_a_document_parses_in_every_shape():
         assert parsed.tags == ["rsit:phishing"] and parsed.originator == "CIRCL"
         assert parsed.description == "Mails with links."
         assert parsed.source_modified == dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-        assert [(a.type, a.value, a.to_detect) for a in parsed.attributes] == [
+        assert [(a.type, a.value, a.to_detect) for a in parsed.indicators] == [
             ("ipv4", "203.0.113.7", True),
             ("url", "http://evil.example/", False),
             ("sha256", "a" * 64, True),
         ]
-        assert parsed.attributes[2].position == "Event[0].Object[0].Attribute[0]"
+        assert parsed.indicators[2].position == "Event[0].Object[0].Attribute[0]"
 
 
 def test_problems_are_listed_by_position():
@@ -193,7 +193,7 @@ def test_problems_are_listed_by_position():
     events, problems = misp.parse_document([ev, bad], D())
     assert [p for p, _ in problems] == ["Event[0].Attribute[2]", "Event[1]"]
     assert "'text'" in problems[0][1]
-    assert len(events) == 1 and len(events[0].attributes) == 3
+    assert len(events) == 1 and len(events[0].indicators) == 3
     with pytest.raises(misp.MispFormatError):
         misp.parse_document("not an event", D())
     with pytest.raises(misp.MispFormatError):
@@ -228,7 +228,7 @@ def test_attributes_only_narrow_their_event():
         Object=[],
     )
     events, problems = misp.parse_document(ev, D(), frozenset({GROUP}))
-    got = [(a.tlp, a.distribution, a.sharing_group) for a in events[0].attributes]
+    got = [(a.tlp, a.distribution, a.sharing_group) for a in events[0].indicators]
     assert problems == []
     assert got == [
         (None, "organisation", None),

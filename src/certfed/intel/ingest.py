@@ -9,7 +9,6 @@ position and reason; unless `skip_invalid`, one bad object means nothing is writ
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import os
 import uuid as uuidlib
@@ -30,6 +29,7 @@ from certfed.intel.validation import (
     clean_tags,
 )
 from certfed.intel.warninglists import warninglist_for
+from certfed.kernel.incoming import IncomingEvent, IncomingIndicator
 from certfed.kernel.indicators import InvalidIndicator, normalise_any
 from certfed.kernel.labels import (
     LabelError,
@@ -46,47 +46,6 @@ from certfed.platform.errors import ActionError, Forbidden, Invalid
 from certfed.sharing.access import Viewer
 
 MAX_VALUE = 2048
-
-
-@dataclass(slots=True)
-class IncomingIndicator:
-    """One indicator as a source gave it; `position` locates it in the source for errors."""
-
-    value: str
-    type: str | None = None
-    comment: str = ""
-    to_detect: bool = True
-    first_seen: dt.datetime | None = None
-    last_seen: dt.datetime | None = None
-    valid_until: dt.datetime | None = None
-    uuid: uuidlib.UUID | None = None
-    tlp: str | None = None  # only to narrow the event's labels
-    pap: str | None = None
-    distribution: str | None = None
-    sharing_group: str | None = None  # uuid
-    source_modified: dt.datetime | None = None
-    position: str = ""
-
-
-@dataclass
-class IncomingEvent:
-    """One event as a source gave it (a STIX report or bundle, a MISP event, a CSV file)."""
-
-    title: str
-    uuid: uuidlib.UUID | None = None
-    description: str = ""
-    date: dt.date | None = None
-    threat_level: str = "undefined"
-    tags: list[str] = field(default_factory=list)
-    tlp: str = "AMBER"
-    pap: str = "AMBER"
-    distribution: str = "organisation"
-    sharing_group: str | None = None  # uuid
-    published: bool = True
-    source_modified: dt.datetime | None = None
-    originator: str = ""  # the first publisher's name, as the source gave it
-    indicators: list[IncomingIndicator] = field(default_factory=list)
-    position: str = ""
 
 
 @dataclass

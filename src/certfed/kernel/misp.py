@@ -25,9 +25,9 @@ import datetime as dt
 import hashlib
 import uuid as uuidlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from certfed.kernel.incoming import IncomingEvent, IncomingIndicator
 from certfed.kernel.labels import (
     LabelError,
     Labels,
@@ -295,7 +295,7 @@ def event_distribution(
 
 
 def attribute_labels(
-    raw: dict, event: ParsedEvent, known_groups: frozenset[str]
+    raw: dict, event: IncomingEvent, known_groups: frozenset[str]
 ) -> tuple[str | None, str | None, str | None, str | None]:
     """An attribute's own (tlp, pap, distribution, sharing group) where they narrow its
     event's, else None each: the indicator inherits."""
@@ -335,46 +335,6 @@ def attribute_labels(
 
 class MispFormatError(ValueError):
     """The document is not MISP JSON at all (not an event, a list or a restSearch answer)."""
-
-
-@dataclass
-class ParsedAttribute:
-    """One indicator from a MISP attribute; mirrors intel.ingest.IncomingIndicator."""
-
-    type: str
-    value: str
-    position: str
-    uuid: uuidlib.UUID | None = None
-    comment: str = ""
-    to_detect: bool = True
-    first_seen: dt.datetime | None = None
-    last_seen: dt.datetime | None = None
-    tlp: str | None = None
-    pap: str | None = None
-    distribution: str | None = None
-    sharing_group: str | None = None
-    source_modified: dt.datetime | None = None
-
-
-@dataclass
-class ParsedEvent:
-    """One MISP event; mirrors intel.ingest.IncomingEvent."""
-
-    title: str
-    position: str
-    uuid: uuidlib.UUID | None = None
-    description: str = ""
-    date: dt.date | None = None
-    threat_level: str = "undefined"
-    tags: list[str] = field(default_factory=list)
-    tlp: str = "AMBER"
-    pap: str = "AMBER"
-    distribution: str = "organisation"
-    sharing_group: str | None = None
-    published: bool = True
-    source_modified: dt.datetime | None = None
-    originator: str = ""
-    attributes: list[ParsedAttribute] = field(default_factory=list)
 
 
 def events_of(data: Any) -> list[dict]:
@@ -439,7 +399,7 @@ def parse_event(
     defaults: LabelDefaults,
     known_groups: frozenset[str],
     problems: list[tuple[str, str]],
-) -> ParsedEvent | None:
+) -> IncomingEvent | None:
     """One MISP event as certfed fields; problems are appended as (position, reason). None
     when the event itself is unusable (its attributes' problems are still all listed)."""
     try:
@@ -465,7 +425,7 @@ def parse_event(
                 raise ValueError(f"date {raw['date']!r} is not a date (YYYY-MM-DD)") from None
         stamp = raw.get("timestamp")
         orgc = raw.get("Orgc") if isinstance(raw.get("Orgc"), dict) else {}
-        event = ParsedEvent(
+        event = IncomingEvent(
             title=title.strip(),
             position=position,
             uuid=_uuid(raw.get("uuid")),
@@ -491,13 +451,13 @@ def parse_event(
             problems.append((pos, str(exc)))
             continue
         if event is not None:
-            event.attributes.extend(parsed)
+            event.indicators.extend(parsed)
     return event
 
 
 def _parse_attribute(
-    raw: Any, pos: str, event: ParsedEvent | None, known_groups: frozenset[str]
-) -> list[ParsedAttribute]:
+    raw: Any, pos: str, event: IncomingEvent | None, known_groups: frozenset[str]
+) -> list[IncomingIndicator]:
     if not isinstance(raw, dict):
         raise ValueError("is not a MISP attribute object")
     if _bool(raw.get("deleted"), False):
@@ -527,13 +487,13 @@ def _parse_attribute(
         # A second indicator from one attribute (domain|ip) gets a uuid derived from the
         # attribute's, so re-importing keeps it stable.
         own = attr_uuid if n == 0 or attr_uuid is None else uuidlib.uuid5(attr_uuid, type_name)
-        out.append(ParsedAttribute(type=type_name, value=value, position=pos, uuid=own, **common))
+        out.append(IncomingIndicator(type=type_name, value=value, position=pos, uuid=own, **common))
     return out
 
 
 def parse_document(
     data: Any, defaults: LabelDefaults, known_groups: frozenset[str] = frozenset()
-) -> tuple[list[ParsedEvent], list[tuple[str, str]]]:
+) -> tuple[list[IncomingEvent], list[tuple[str, str]]]:
     """Every event of a MISP document, and every problem found, by position (Event[0],
     Event[0].Attribute[3], Event[1].Object[0].Attribute[2])."""
     problems: list[tuple[str, str]] = []

@@ -13,8 +13,6 @@ from django.db import transaction
 from certfed.audit.log import Context
 from certfed.intel.ingest import (
     Defaults,
-    IncomingEvent,
-    IncomingIndicator,
     IngestError,
     IngestResult,
     Problem,
@@ -37,43 +35,6 @@ def _load(data: bytes | str | dict | list) -> Any:
         except orjson.JSONDecodeError as exc:
             raise Invalid(f"not JSON: {exc}", "file") from None
     return data
-
-
-def _incoming(ev: misp.ParsedEvent) -> IncomingEvent:
-    return IncomingEvent(
-        title=ev.title,
-        uuid=ev.uuid,
-        description=ev.description,
-        date=ev.date,
-        threat_level=ev.threat_level,
-        tags=ev.tags,
-        tlp=ev.tlp,
-        pap=ev.pap,
-        distribution=ev.distribution,
-        sharing_group=ev.sharing_group,
-        published=ev.published,
-        source_modified=ev.source_modified,
-        originator=ev.originator,
-        position=ev.position,
-        indicators=[
-            IncomingIndicator(
-                value=a.value,
-                type=a.type,
-                comment=a.comment,
-                to_detect=a.to_detect,
-                first_seen=a.first_seen,
-                last_seen=a.last_seen,
-                uuid=a.uuid,
-                tlp=a.tlp,
-                pap=a.pap,
-                distribution=a.distribution,
-                sharing_group=a.sharing_group,
-                source_modified=a.source_modified,
-                position=a.position,
-            )
-            for a in ev.attributes
-        ],
-    )
 
 
 _STEP = re.compile(r"(\w+)\[(\d+)\]")
@@ -112,7 +73,7 @@ def import_misp(
     except misp.MispFormatError as exc:
         raise Invalid(str(exc), "file") from None
     problems = [Problem(pos, reason) for pos, reason in found]
-    events = [_incoming(ev) for ev in parsed]
+    events = parsed
 
     if problems and not skip_invalid:
         # Report the values the ingest would refuse too, so one attempt shows everything:
