@@ -136,3 +136,76 @@ def test_an_event_keeps_reusing_its_own_indicator_uuids(fed):
     ev.indicators = [IncomingIndicator(value=v, uuid=u) for v, u in rows.items()]
     assert do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [ev]).events_updated == 1
     assert dict(Indicator.objects.values_list("value", "uuid")) == rows
+
+
+def _two_events(fed):
+    x, y = _event(title="x"), _event(title="y")
+    do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [x, y])
+    return x, y
+
+
+@pytest.mark.parametrize("order", ["moved-from first", "moved-to first"])
+def test_a_uuid_cannot_move_between_events_of_one_import_whatever_the_order(fed, order):
+    x, y = _two_events(fed)
+    held = Indicator.objects.get(event__uuid=x.uuid, value="198.51.100.1").uuid
+    later = T0 + dt.timedelta(days=1)
+    x.source_modified = y.source_modified = later
+    x.indicators = x.indicators[1:]  # 198.51.100.1 leaves x…
+    y.indicators = [
+        *y.indicators[1:],
+        IncomingIndicator(value="203.0.113.9", uuid=held, position="y[9]"),
+    ]  # …its uuid to y
+    batch = [x, y] if order == "moved-from first" else [y, x]
+    with pytest.raises(IngestError) as exc:
+        do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), batch)
+    assert str(exc.value) == f"y[9]: uuid {held} belongs to another indicator"
+    assert Indicator.objects.get(uuid=held).event.uuid == x.uuid  # nothing written
+
+
+def test_a_refusal_lists_every_problem_at_once(fed):
+    x, _y = _two_events(fed)
+    taken = Indicator.objects.get(event__uuid=x.uuid, value="198.51.100.1").uuid
+    theirs = IncomingEvent(title="z", uuid=x.uuid, source_modified=T0, position="Event[0]")
+    clash = _event(position="Event[1]", indicators=[
+        IncomingIndicator(value="203.0.113.1", uuid=taken, position="Event[1].Attribute[0]"),
+    ])  # fmt: skip
+    with pytest.raises(IngestError) as exc:
+        do_ingest(fed.ctx("bravo"), fed.viewer("bravo"), [theirs, clash])
+    assert [p.position for p in exc.value.problems] == ["Event[0]", "Event[1].Attribute[0]"]
+
+
+def test_an_event_uuid_given_twice_is_a_problem_not_a_crash(fed):
+    ev = _event(position="Event[0]")
+    twin = _event(uuid=ev.uuid, position="Event[1]")
+    with pytest.raises(IngestError) as exc:
+        do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [ev, twin])
+    assert str(exc.value) == f"Event[1]: uuid {ev.uuid} is given twice"
+    kept = do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [ev, twin], skip_invalid=True)
+    assert kept.events_created == 1 and [p.position for p in kept.skipped] == ["Event[1]"]
+
+
+def test_progress_adds_up_when_a_conflict_is_skipped(fed):
+    first = _event()
+    do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), [first])
+    taken = Indicator.objects.get(value="198.51.100.1").uuid
+    events = [_event(), _event(), _event(indicators=[
+        IncomingIndicator(value="203.0.113.1"),
+        IncomingIndicator(value="203.0.113.2", uuid=taken, position="p"),
+    ])]  # fmt: skip
+
+    class Bar:
+        total, done = 0, 0
+
+        def set_total(self, n):
+            self.total = n
+
+        def __call__(self, n):
+            self.done += n
+
+    bar = Bar()
+    result = do_ingest(fed.ctx("alpha"), fed.viewer("alpha"), events, skip_invalid=True,
+                       progress=bar)  # fmt: skip
+    assert result.events_created == 3 and [p.position for p in result.skipped] == ["p"]
+    # Counted once, though the first attempt was rolled back (the skipped one is not written).
+    assert bar.total == 50 + 50 + 2 and bar.done == bar.total - 1
+    assert result.event_uuids == [e.uuid for e in events]

@@ -215,6 +215,8 @@ def test_a_server_worker_warms_up_in_the_background_when_asked(monkeypatch, capl
 
     monkeypatch.delenv("CERTFED_WARM_UP", raising=False)
     assert warm_up_parts() == set()
+    monkeypatch.setattr(warninglists, "_indexes", {})  # as in a new worker: nothing loaded
+    monkeypatch.setattr(warninglists, "_by_type", {})
     monkeypatch.setenv("CERTFED_WARM_UP", "warninglists")
     in_a_thread(warm_up_parts())
     assert set(warninglists._indexes) == set(warninglists.FAMILIES)

@@ -84,6 +84,16 @@ def test_who_may_import_and_what_is_refused_up_front(fed):
     assert r.status_code == 422 and r.json()["field"] == "body"
     r = post(fed, "alpha", b'{"type": "bundle", "objects": [{"name": "a\\u0000b"}]}')
     assert r.status_code == 400 and "NUL" in r.json()["detail"]
+    r = post(fed, "alpha", b"value\n192.0.2.1\x00\n", content_type="text/csv")
+    assert r.status_code == 400 and "NUL" in r.json()["detail"]
+    r = Client().post(
+        "/api/v1/import",
+        b"value\n192.0.2.1\n",
+        content_type="text/csv",
+        CONTENT_LENGTH="",
+        HTTP_AUTHORIZATION=f"Bearer {fed.keys[('alpha', 'write')]}",
+    )
+    assert r.status_code == 411 and "Content-Length" in r.json()["detail"]
     with override_settings(CERTFED_IMPORT_MAX_BYTES=100):
         r = post(fed, "alpha", bundle)
     assert r.status_code == 413 and "limit of 100 bytes" in r.json()["detail"]
@@ -94,4 +104,29 @@ def test_the_import_is_documented(fed):
     doc = Client().get("/api/v1/openapi.json").json()
     op = doc["paths"]["/api/v1/import"]["post"]
     assert {"application/json", "text/csv"} <= set(op["requestBody"]["content"])
-    assert {"200", "413", "422"} <= set(op["responses"])
+    assert {"200", "403", "411", "413", "422"} <= set(op["responses"])
+
+
+def test_text_that_only_looks_like_a_nul_is_imported(fed):
+    # A CSV comment with the six characters \u0000, and JSON text with an escaped backslash
+    # before "u0000": neither holds a NUL.
+    csv = b"value,comment\n192.0.2.10,\\u0000 is how JSON writes NUL\n"
+    r = post(fed, "alpha", csv, content_type="text/csv")
+    assert r.status_code == 200, r.content
+    comment = Indicator.objects.get(value="192.0.2.10").comment
+    assert comment == "\\u0000 is how JSON writes NUL"
+    bundle = stix_samples.bundle()
+    bundle["objects"][2]["description"] = "literally \\u0000"
+    r = post(fed, "alpha", bundle)
+    assert r.status_code == 200, r.content
+    assert Event.objects.get(uuid=stix_samples.REPORT.split("--")[1]).description == (
+        "literally \\u0000"
+    )
+
+
+def test_csv_rows_of_one_event_are_one_event_however_its_uuid_is_written(fed):
+    u = "6f1c3a52-9d0e-4b7a-8c2d-1e5f4a3b2c10"
+    csv = f"value,event_uuid\n192.0.2.1,{u}\n192.0.2.2,{u.upper()}\n".encode()
+    r = post(fed, "alpha", csv, content_type="text/csv")
+    assert r.status_code == 200 and r.json()["events"] == [u], r.content
+    assert Event.objects.get(uuid=u).indicators.count() == 2

@@ -4,6 +4,7 @@ or CSV file (what `certfed import` does, for machines)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from django.conf import settings
@@ -17,16 +18,16 @@ from certfed.exchange.exports.base import (
     detection_indicators,
     event_indicators,
 )
-from certfed.exchange.importer import import_bytes
+from certfed.exchange.importer import detect_format, import_bytes
 from certfed.intel.ingest import Defaults, IngestError
 from certfed.intel.queries import EventFilters, access_event_list
 from certfed.intel.schemas import EventFilterQuery
 from certfed.kernel.indicators import TYPES
 from certfed.kernel.labels import LabelError
 from certfed.platform.api import MEMBER_OR_PUBLIC
-from certfed.platform.errors import Invalid, NotFound
+from certfed.platform.errors import ActionError, Invalid, NotFound
+from certfed.platform.middleware import NUL_MESSAGE, has_nul
 from certfed.platform.request import context, viewer, writer
-from certfed.sharing.access import access_events
 
 router = Router(tags=["exchange"])
 
@@ -97,8 +98,8 @@ def export(request, format: str, params: Query[ExportQuery]):  # noqa: A002 - th
 
 # -- import -----------------------------------------------------------------------------------
 
-DEFAULT_IMPORT_MAX_BYTES = 256 * 1024 * 1024
-_SHOWN_PROBLEMS = 1000
+DEFAULT_IMPORT_MAX_BYTES = 64 * 1024 * 1024
+_SHOWN = 1000  # problems and event uuids listed in an answer
 
 
 class ImportQuery(Schema):
@@ -121,19 +122,23 @@ class ImportOut(Schema):
     events_updated: int
     events_unchanged: int
     indicators_written: int
-    events: list[str]
-    skipped: list[ImportProblem]
+    events: list[str]  # the first 1,000 created or updated
+    skipped: list[ImportProblem]  # the first 1,000
 
 
 class ImportRefused(Schema):
+    """The file was refused: `problems` lists its bad objects (the first 1,000) when that is
+    why; a bad parameter names its `field` instead."""
+
     detail: str
-    problems: list[ImportProblem]
+    field: str | None = None
+    problems: list[ImportProblem] = []
 
 
 _IMPORT_BODY = {
     "requestBody": {
         "required": True,
-        "description": "The file itself, as the body.",
+        "description": "The file itself, as the body (with a Content-Length).",
         "content": {
             "application/json": {"schema": {"type": "object"}},
             "text/csv": {"schema": {"type": "string"}},
@@ -142,35 +147,42 @@ _IMPORT_BODY = {
 }
 
 
-def _problems(items) -> list[dict]:
-    return [{"position": p.position, "reason": p.reason} for p in items[:_SHOWN_PROBLEMS]]
-
-
-def _body(request) -> bytes:
-    limit = int(getattr(settings, "CERTFED_IMPORT_MAX_BYTES", DEFAULT_IMPORT_MAX_BYTES))
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    # Read from the stream: Django's whole-body limit is for forms, not for feeds.
-    body = b"" if declared > limit else request.read(limit + 1)
-    if declared > limit or len(body) > limit:
-        raise _TooLarge(f"the file is larger than the import limit of {limit:,} bytes")
-    if not body.strip():
-        raise Invalid("send the file as the request body", "body")
-    if b"\x00" in body or b"\\u0000" in body:
-        raise Invalid("NUL characters (\\u0000) are not allowed in any field", "body")
-    return body
-
-
 class _TooLarge(Invalid):
     status = 413
 
 
+class _NoLength(Invalid):
+    status = 411
+
+
+def _problems(items) -> list[dict]:
+    return [{"position": p.position, "reason": p.reason} for p in items[:_SHOWN]]
+
+
+def _body(request) -> bytes:
+    limit = int(getattr(settings, "CERTFED_IMPORT_MAX_BYTES", DEFAULT_IMPORT_MAX_BYTES))
+    length = request.META.get("CONTENT_LENGTH")
+    if not length:  # chunked: Django reads such a body as empty
+        raise _NoLength("send the file with a Content-Length header", "body")
+    try:
+        declared = int(length)
+    except ValueError:
+        raise Invalid(f"Content-Length {length!r} is not a number", "body") from None
+    if declared > limit:
+        raise _TooLarge(f"the file is larger than the import limit of {limit:,} bytes")
+    # Read from the stream: Django's whole-body limit is for forms, not for feeds.
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        raise _TooLarge(f"the file is larger than the import limit of {limit:,} bytes")
+    if not body.strip():
+        raise Invalid("send the file as the request body", "body")
+    return body
+
+
 @router.post(
     "/import",
-    response={200: ImportOut, 413: Problem, 422: ImportRefused, **{
-        k: v for k, v in ERRORS.items() if k not in (413, 422)}},
+    response={200: ImportOut, 411: Problem, 413: Problem, 422: ImportRefused, **{
+        k: v for k, v in ERRORS.items() if k not in (411, 413, 422)}, 403: Problem},
     openapi_extra=_IMPORT_BODY,
 )  # fmt: skip
 def import_file(request, params: Query[ImportQuery]):
@@ -179,27 +191,31 @@ def import_file(request, params: Query[ImportQuery]):
     idempotently (importing the same file again changes nothing). `format` is detected
     when omitted. The labels are for objects whose source says nothing. A bad object is
     named by position and nothing is written (422, with every problem), unless
-    `skip_invalid`: then the good part is written and the rest listed in `skipped`."""
+    `skip_invalid`: then the good part is written and the rest listed in `skipped`.
+    Needs a write key; the file may be up to CERTFED_IMPORT_MAX_BYTES (64 MiB)."""
     v = writer(request)
     try:
         defaults = Defaults.checked(params.tlp, params.pap, params.distribution,
                                     params.sharing_group, published=not params.draft)  # fmt: skip
     except LabelError as exc:
         raise Invalid(exc.message, exc.field) from None
-    if params.format is None and "csv" in request.META.get("CONTENT_TYPE", "").lower():
-        params.format = "csv"
     body = _body(request)
+    fmt = params.format
+    if fmt is None:
+        csv_type = "csv" in request.META.get("CONTENT_TYPE", "").lower()
+        fmt = "csv" if csv_type else detect_format(Path("upload"), body[:8192])
+    if has_nul(body, json_text=fmt != "csv"):
+        raise ActionError(NUL_MESSAGE)  # 400, as for every other JSON body
     try:
-        result = import_bytes(context(request), v, body, "the uploaded file", fmt=params.format,
+        result = import_bytes(context(request), v, body, "the uploaded file", fmt=fmt,
                               defaults=defaults, skip_invalid=params.skip_invalid)  # fmt: skip
     except IngestError as exc:
         return Status(422, {"detail": str(exc), "problems": _problems(exc.problems)})
-    uuids = access_events(v).filter(pk__in=result.event_ids).values_list("uuid", flat=True)
     return {
         "events_created": result.events_created,
         "events_updated": result.events_updated,
         "events_unchanged": result.events_unchanged,
         "indicators_written": result.indicators_written,
-        "events": sorted(str(u) for u in uuids),
+        "events": [str(u) for u in result.event_uuids[:_SHOWN]],
         "skipped": _problems(result.skipped),
     }

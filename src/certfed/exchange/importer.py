@@ -136,7 +136,7 @@ def parse_csv(
         sharing_group=defaults.sharing_group, published=defaults.published,
         position=name,
     )  # fmt: skip
-    events: dict[str, IncomingEvent] = {}
+    events: dict[uuid.UUID, IncomingEvent] = {}
     problems: list[Problem] = []
     for line, row in enumerate(reader, start=2):
         pos = f"line {line}"
@@ -156,9 +156,10 @@ def parse_csv(
             key = row.get("event_uuid", "")
             event = whole
             if key:
-                event = events.get(key) or events.setdefault(key, IncomingEvent(
+                event_uuid = uuid.UUID(key)  # one event however its uuid is written
+                event = events.get(event_uuid) or events.setdefault(event_uuid, IncomingEvent(
                     title=row.get("event_title") or f"Imported from {name}",
-                    uuid=uuid.UUID(key), tlp=defaults.tlp, pap=defaults.pap,
+                    uuid=event_uuid, tlp=defaults.tlp, pap=defaults.pap,
                     distribution=defaults.distribution, sharing_group=defaults.sharing_group,
                     published=defaults.published, position=pos,
                 ))  # fmt: skip

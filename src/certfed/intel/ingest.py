@@ -89,6 +89,7 @@ class IngestResult:
     indicators_written: int = 0
     skipped: list[Problem] = field(default_factory=list)
     event_ids: list[int] = field(default_factory=list)  # created or updated
+    event_uuids: list = field(default_factory=list)  # the same events' uuids
 
     @property
     def changed(self) -> bool:
@@ -228,7 +229,13 @@ def do_ingest(
         progress.set_total(sum(len(c.indicators) or 1 for c in cleaned))
     existing = _existing_events([c.src.uuid for c in cleaned if c.src.uuid])
     to_write: list[tuple[_Clean, Event | None]] = []
+    given: set = set()
     for c in cleaned:
+        if c.src.uuid is not None:
+            if c.src.uuid in given:
+                problems.append(Problem(c.src.position, f"uuid {c.src.uuid} is given twice"))
+                continue
+            given.add(c.src.uuid)
         old = existing.get(c.src.uuid) if c.src.uuid else None
         if old is not None:
             if old.owner_id != viewer.org_id:
@@ -245,28 +252,39 @@ def do_ingest(
                     progress(len(c.indicators) or 1)
                 continue
         to_write.append((c, old))
-    if problems and not skip_invalid:
-        raise IngestError(problems)
-    now = timezone.now()
+    current = _current_indicators([old.pk for _, old in to_write if old is not None])
     # Indicator uuids are checked by the unique index as the rows go in; only when it
     # refuses one is the import rolled back to find and name the culprits (a look-up of
-    # every incoming uuid before writing would cost as much as the write).
+    # every incoming uuid before writing would cost as much as the write). Two cases the
+    # index cannot see are checked first: a uuid moving between two events this import
+    # rewrites, and any refusal, which must list every problem at once.
+    if (problems and not skip_invalid) or _moving(to_write, current):
+        _set_aside(to_write, problems, skip_invalid)
+    now = timezone.now()
+    reported = 0
+
+    def counted(n: int) -> None:
+        nonlocal reported
+        reported += n
+        progress(n)
+
     try:
         with transaction.atomic():
-            written = _write_all(viewer, to_write, now, progress)
+            written = _write_all(viewer, to_write, now, current, progress and counted)
     except IntegrityError:
-        conflicts = _uuid_conflicts(to_write)
-        if not conflicts:
+        if not _set_aside(to_write, problems, skip_invalid):
             raise
-        problems += [problem for _, problem in conflicts]
-        if not skip_invalid:
-            raise IngestError(problems) from None
-        dropped = {id(ind) for ind, _ in conflicts}
-        for c, _old in to_write:
-            c.indicators = [i for i in c.indicators if id(i[0]) not in dropped]
-        written = _write_all(viewer, to_write, now, progress)
+        skip = reported  # the rolled-back attempt already moved the progress bar
+
+        def catch_up(n: int) -> None:
+            nonlocal skip
+            progress(max(0, n - skip))
+            skip = max(0, skip - n)
+
+        written = _write_all(viewer, to_write, now, current, progress and catch_up)
     events_by_clean, result.indicators_written, written_values = written
     result.event_ids = [event.pk for _, event in events_by_clean]
+    result.event_uuids = [event.uuid for _, event in events_by_clean]
     result.events_created = sum(1 for _, old in to_write if old is None)
     result.events_updated = len(to_write) - result.events_created
     values_changed(written_values)
@@ -280,11 +298,36 @@ def do_ingest(
     return result
 
 
-def _write_all(viewer: Viewer, to_write, now, progress) -> tuple[list, int, set[str]]:
+def _moving(to_write, current: dict[int, list[tuple]]) -> bool:
+    """Does an indicator uuid of one event being rewritten come in for another event?"""
+    held = {row[1]: event_id for event_id, rows in current.items() for row in rows}
+    if not held:
+        return False
+    for c, old in to_write:
+        own = old.pk if old is not None else None
+        for ind, *_ in c.indicators:
+            if ind.uuid is not None and held.get(ind.uuid, own) != own:
+                return True
+    return False
+
+
+def _set_aside(to_write, problems: list[Problem], skip_invalid: bool) -> bool:
+    """Name the indicators whose uuid cannot be written; raise IngestError with every
+    problem unless skip_invalid, else leave them out. False when there are none."""
+    conflicts = _uuid_conflicts(to_write)
+    problems += [problem for _, problem in conflicts]
+    if problems and not skip_invalid:
+        raise IngestError(problems)
+    dropped = {id(ind) for ind, _ in conflicts}
+    if dropped:
+        for c, _old in to_write:
+            c.indicators = [i for i in c.indicators if id(i[0]) not in dropped]
+    return bool(conflicts)
+
+
+def _write_all(viewer: Viewer, to_write, now, current, progress) -> tuple[list, int, set[str]]:
     """Write the events and their indicators: (events, indicators written, values)."""
     written_values: set[str] = set()
-    replaced = [old.pk for _, old in to_write if old is not None]
-    current = _current_indicators(replaced)
     for rows in current.values():
         written_values.update(r[3] for r in rows)
     events_by_clean = _write_events(viewer, to_write, now)

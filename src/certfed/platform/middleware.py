@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 
 from django.http import HttpResponse, JsonResponse
 
 _API_PREFIXES = ("/api/",)
+# A NUL as JSON writes it: \u0000 whose backslash is not itself escaped (an even number of
+# backslashes before it), so the text "\\u0000" is not mistaken for one.
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+NUL_MESSAGE = "NUL characters (\\u0000) are not allowed in any field"
+
+
+def has_nul(body: bytes, json_text: bool) -> bool:
+    """A NUL byte, or (in JSON) an escaped one."""
+    return b"\x00" in body or (json_text and _JSON_NUL.search(body) is not None)
 
 
 class RejectNulMiddleware:
@@ -26,9 +36,9 @@ class RejectNulMiddleware:
                 body = request.body
             except Exception:  # noqa: BLE001 - too large etc.: let the view report it
                 body = b""
-            bad = b"\\u0000" in body or b"\x00" in body
+            bad = has_nul(body, json_text=True)
         if bad:
-            message = "NUL characters (\\u0000) are not allowed in any field"
+            message = NUL_MESSAGE
             if request.path.startswith(_API_PREFIXES):
                 return JsonResponse({"detail": message}, status=400)
             return HttpResponse(message, status=400, content_type="text/plain")

@@ -155,6 +155,6 @@ CERTFED_COMMUNITY_CATEGORIES = tuple(
 # A value held by more events than this is "over-correlating": marked, not expanded.
 CERTFED_CORRELATION_MAX_EVENTS = int(os.environ.get("CERTFED_CORRELATION_MAX_EVENTS", "50"))
 # Largest file POST /api/v1/import accepts (the CLI has no limit).
-CERTFED_IMPORT_MAX_BYTES = int(os.environ.get("CERTFED_IMPORT_MAX_BYTES", str(256 * 1024 * 1024)))
+CERTFED_IMPORT_MAX_BYTES = int(os.environ.get("CERTFED_IMPORT_MAX_BYTES", str(64 * 1024 * 1024)))
 # CERTFED_SURICATA_SID_BASE (first sid of the Suricata export) is read from the environment
 # by exchange.exports.suricata when the export runs.

@@ -152,7 +152,7 @@ class _Import:
         ingest = do_ingest(self.ctx, self.viewer, incoming, skip_invalid=self.skip_invalid,
                            progress=self.progress, source="stix.import")  # fmt: skip
         for name in ("events_created", "events_updated", "events_unchanged",
-                     "indicators_written", "event_ids"):  # fmt: skip
+                     "indicators_written", "event_ids", "event_uuids"):  # fmt: skip
             setattr(self.result, name, getattr(ingest, name))
         self.result.events_unchanged += sum(g.unchanged for g in groups)
         self.problems += ingest.skipped
