@@ -71,7 +71,9 @@ class Indicator(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [
-            models.Index(fields=["value", "type"], name="indicator_value"),
+            # Holds the event too: counting a value's events (value statistics, correlation)
+            # reads the index alone, never the table.
+            models.Index(fields=["value", "type", "event"], name="indicator_value_event"),
             # Only addresses and networks have a range; the rest stay out of this index.
             models.Index(
                 fields=["net_lo"], name="indicator_net", condition=models.Q(net_lo__isnull=False)
