@@ -9,7 +9,6 @@ position and reason; unless `skip_invalid`, one bad object means nothing is writ
 
 from __future__ import annotations
 
-import functools
 import os
 import uuid as uuidlib
 from collections.abc import Callable, Iterable
@@ -377,9 +376,8 @@ def indicators_by_uuid(uuids: list) -> list[tuple]:
     than running it)."""
     if not uuids:
         return []
-    sqlite = connection.vendor == "sqlite"
     q = connection.ops.quote_name
-    where, params = in_values(q("uuid"), [u.hex for u in uuids] if sqlite else uuids)
+    where, params = in_values(q("uuid"), uuids, uuids=True)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {q('uuid')}, {q('event_id')} FROM {q(Indicator._meta.db_table)}"  # noqa: S608
@@ -551,25 +549,27 @@ def _insert_indicators(event: Event, c: _Clean, now) -> int:
         return 0
     sqlite = connection.vendor == "sqlite"
     dt_field = Indicator._meta.get_field("created")
+    # Sources repeat a handful of timestamps thousands of times: convert each once.
+    stamps: dict = {None: None}
 
-    def u(value):
-        return value.hex if sqlite else value
-
-    @functools.lru_cache(maxsize=4096)
     def d(value):
-        # Sources repeat a handful of timestamps thousands of times: convert each once.
-        return None if value is None else dt_field.get_db_prep_value(value, connection)
+        found = stamps.get(value, stamps)
+        if found is stamps:
+            found = stamps[value] = dt_field.get_db_prep_value(value, connection)
+        return found
 
     stamp = d(now)
     rows = []
     fresh = _uuid4s(sum(1 for ind, *_ in c.indicators if ind.uuid is None), sqlite)
+    no_labels = (None, None, None, None)
     for ind, type_name, value, own in c.indicators:
-        lo_hi = net_range(type_name, value) or (None, None)
-        tlp, pap, dist, group = own or (None, None, None, None)
+        lo, hi = net_range(type_name, value) or (None, None)
+        tlp, pap, dist, group = own or no_labels
+        u = ind.uuid
         rows.append((
-            u(ind.uuid) if ind.uuid else next(fresh), event.pk, type_name, value, ind.comment or "",
-            bool(ind.to_detect), d(ind.first_seen), d(ind.last_seen), d(ind.valid_until),
-            tlp or None, pap or None, dist, group, lo_hi[0], lo_hi[1],
+            (u.hex if sqlite else u) if u is not None else next(fresh), event.pk, type_name,
+            value, ind.comment or "", bool(ind.to_detect), d(ind.first_seen), d(ind.last_seen),
+            d(ind.valid_until), tlp or None, pap or None, dist, group, lo, hi,
             warninglist_for(type_name, value), d(ind.source_modified), 0, 0, stamp, stamp,
         ))  # fmt: skip
     table = connection.ops.quote_name(Indicator._meta.db_table)

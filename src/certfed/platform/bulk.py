@@ -45,11 +45,13 @@ def gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def in_values(column: str, values: Sequence) -> tuple[str, list]:
+def in_values(column: str, values: Sequence, *, uuids: bool = False) -> tuple[str, list]:
     """(SQL, params) for `column IN values`, with the values as one parameter. `column` is
     SQL the caller built from names it controls; the values are bound, never inlined.
-    Values must already be in the column's database form (uuid hex text on SQLite)."""
+    `uuids`: the values are UUID objects for a UUIDField column (which SQLite stores as 32
+    hex digits, orjson writes with hyphens)."""
     if connection.vendor == "sqlite":
         param = orjson.dumps(list(values)).decode()
-        return f"{column} IN (SELECT value FROM json_each(%s))", [param]  # noqa: S608
+        item = "replace(value, '-', '')" if uuids else "value"
+        return f"{column} IN (SELECT {item} FROM json_each(%s))", [param]  # noqa: S608
     return f"{column} = ANY(%s)", [list(values)]

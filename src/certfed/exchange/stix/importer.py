@@ -133,7 +133,7 @@ class _Import:
         self.skip_invalid, self.progress, self.title = skip_invalid, progress, title
         self.result = StixImportResult(objects_total=parsed.total, ids=parsed.ids)
         self.problems: list[Problem] = list(parsed.problems)
-        self.claimed: dict[uuidlib.UUID, uuidlib.UUID] = {}
+        self.claimed: dict[int, uuidlib.UUID] = {}
 
     def mine(self, u: uuidlib.UUID) -> uuidlib.UUID:
         return stix21.stable_uuid(_MINE_NS, f"{self.viewer.org_id}|{u}")
@@ -217,24 +217,27 @@ class _Import:
         """Indicator uuids this import may collide with or update (set-based)."""
         p, v = self.p, self.viewer
         # Indicators only in reports we already hold in this version need no look-up.
+        # (Lists, not sets: the ids of a bundle's objects are distinct already.)
         if self.unchanged:
-            wanted = {
+            wanted = [
                 item.obj.uuid
                 for item_id, item in p.items.items()
                 if item.own_uuid
                 and (
                     item_id not in self.targets or not set(self.targets[item_id]) <= self.unchanged
                 )
-            }
+            ]
         else:
-            wanted = {item.obj.uuid for item in p.items.values() if item.own_uuid}
+            wanted = [item.obj.uuid for item in p.items.values() if item.own_uuid]
         for s in p.kept.values():
             if s.type == "sighting":
                 try:
-                    wanted.add(stix21.split_id(s.data.get("sighting_of_ref"))[1])
+                    wanted.append(stix21.split_id(s.data.get("sighting_of_ref"))[1])
                 except ValueError:
                     pass
-        self.base: dict[uuidlib.UUID, uuidlib.UUID] = {u: u for u in wanted}
+        # A source uuid → the uuid this organisation's copy has, where they differ (another
+        # organisation holds the source's); `self.base.get(u, u)`.
+        self.base: dict[uuidlib.UUID, uuidlib.UUID] = {}
         self.existing_ind: dict[uuidlib.UUID, uuidlib.UUID] = {}  # uuid → its event, mine only
         # Most imports bring new uuids: find the few that exist with one cheap indexed
         # look-up, and ask the gate only about those.
@@ -295,7 +298,10 @@ class _Import:
                 for key in targets[item_id]:
                     groups[key].items.append(item)
                 continue
-            home = self.existing_ind.get(self.base.get(item.obj.uuid)) if item.own_uuid else None
+            home = None
+            if item.own_uuid and self.existing_ind:
+                u = item.obj.uuid
+                home = self.existing_ind.get(self.base.get(u, u))
             if home is not None and home not in busy:
                 group = merges.setdefault(home, _Group(f"event:{home}", home, item.obj.position))
                 group.items.append(item)
@@ -366,10 +372,14 @@ class _Import:
 
     def _uuid_for(self, item: Item, group: _Group, n: int, kind: str, value: str):
         if item.own_uuid and n == 0:
-            base = self.base[item.obj.uuid]
+            base = item.obj.uuid
+            if self.base:
+                base = self.base.get(base, base)
             home = self.existing_ind.get(base, group.uuid) if self.existing_ind else group.uuid
             if home == group.uuid:
-                claimant = self.claimed.setdefault(base, home)
+                # Claimed by the first group that holds it (keyed by the uuid's integer:
+                # hashing a UUID object is a Python call, at 100,000 indicators a cost).
+                claimant = self.claimed.setdefault(base.int, home)
                 if claimant is home or claimant == home:
                     return base
         # A second value of one pattern, an observable, or an indicator in two reports.
@@ -395,9 +405,11 @@ class _Import:
     def _carried(self, group: _Group, fresh: list[IncomingIndicator]) -> list[IncomingIndicator]:
         if group.key == _BUNDLE:
             return []  # a bundle is its event: a newer bundle replaces it whole
-        rows = self.existing_rows.get(group.uuid, [])
+        rows = self.existing_rows.get(group.uuid)
+        if not rows:
+            return []
         taken = {i.uuid for i in fresh}
-        if rows and group.report is not None:
+        if group.report is not None:
             given = {i.obj.id for i in group.items}
             refs = set()
             for ref in group.report.data["object_refs"]:

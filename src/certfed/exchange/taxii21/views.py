@@ -32,6 +32,7 @@ from certfed.exchange.taxii21.pages import (
 )
 from certfed.intel.ingest import Defaults, IngestError
 from certfed.kernel import stix21
+from certfed.platform.bulk import gc_paused
 from certfed.platform.errors import ActionError
 from certfed.sharing.access import access_sharing_groups
 from certfed.sharing.collections import Collection, collection_for, collections_for
@@ -240,7 +241,8 @@ def _add_objects(request, caller: Caller, c: Collection):
     if len(body) > MAX_CONTENT_LENGTH:
         return media.error(413, f"the limit is {MAX_CONTENT_LENGTH} bytes")
     try:
-        envelope = orjson.loads(body)
+        with gc_paused():  # as the import itself: a large envelope is many containers
+            envelope = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         return media.error(400, f"not JSON: {exc}")
     if not isinstance(envelope, dict) or not isinstance(envelope.get("objects"), list):
