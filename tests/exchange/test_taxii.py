@@ -377,3 +377,25 @@ def test_taxii2_client_adds_objects_and_waits_for_completion(fed, live_server):
     got = community.get_object(S.THING)["objects"]
     assert got == [next(o for o in S.bundle()["objects"] if o["id"] == S.THING)]
     assert community.object_versions(S.THING)["versions"] == [S.T1]
+
+
+def test_a_page_ends_before_its_report_references_pass_the_budget(fed, monkeypatch):
+    from certfed.exchange.taxii21 import pages
+
+    for n in range(3):
+        event = IncomingEvent(title=f"e{n}", tlp="GREEN", distribution="community",
+                              indicators=[IncomingIndicator(value=f"192.0.2.{10 * n + i}")
+                                          for i in range(4)])  # fmt: skip
+        do_ingest(CLI, viewer_for_org(fed.orgs["ALPHA"]), [event])
+    t = taxii(fed, "bravo")
+    everything = t.all_objects(COMMUNITY_ID, limit=100)
+    monkeypatch.setattr(pages, "REFERENCE_BUDGET", 5)  # one report of 4 references a page
+    seen, body, params = [], {"more": True}, {"limit": 100}
+    while body.get("more"):
+        body = t.json(f"collections/{COMMUNITY_ID}/objects/", **params)
+        reports = [o for o in body["objects"] if o["type"] == "report"]
+        assert len(reports) <= 1 and sum(len(r["object_refs"]) for r in reports) <= 5
+        seen += body["objects"]
+        params["next"] = body.get("next")
+    assert sorted(o["id"] for o in seen) == sorted(o["id"] for o in everything)
+    assert len(seen) == len({o["id"] for o in seen}) == 3 + 12 + 1 + 5  # + identity, markings

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import orjson
-from django.db.models import Max, Q, QuerySet, Subquery
+from django.db.models import Count, Max, Q, QuerySet, Subquery
 
 from certfed.exchange.stix.queries import (
     access_stix_objects,
@@ -47,6 +47,8 @@ from certfed.sharing.collections import Collection, collection_events, collectio
 
 MAX_PAGE = 5000
 DEFAULT_PAGE = 1000
+# Most indicator references (report object_refs) one page may carry.
+REFERENCE_BUDGET = 100_000
 _MS = dt.timedelta(milliseconds=1)
 _TLP2_CREATED = stix21.parse_timestamp(stix21.TLP2_CREATED)
 STATIC, INDICATORS, REPORTS, KEPT = 0, 1, 2, 3
@@ -180,8 +182,27 @@ class Listing:
         rows = (self._static(n, cursor) + self._indicators(n, cursor)
                 + self._reports(n, cursor) + self._kept(n, cursor))  # fmt: skip
         rows.sort(key=lambda e: e.order)
-        taken = rows[:limit]
-        return Page(taken, more=len(rows) > limit)
+        taken = self._within_budget(rows[:limit])
+        return Page(taken, more=len(rows) > len(taken))
+
+    def _within_budget(self, entries: list[Entry]) -> list[Entry]:
+        """A report lists every indicator of its event: a page ends before the report that
+        would take its references past REFERENCE_BUDGET (a page always holds one object),
+        so the server's memory per page does not grow with the size of the events."""
+        ids = [e.key for e in entries if e.source == REPORTS]
+        if not ids:
+            return entries
+        counts = dict(
+            access_indicators_of_visible_events(self.viewer).filter(event_id__in=ids)
+            .order_by().values_list("event_id").annotate(n=Count("id"))
+        )  # fmt: skip
+        total = 0
+        for i, e in enumerate(entries):
+            if e.source == REPORTS:
+                total += counts.get(e.key, 0)
+                if total > REFERENCE_BUDGET and i > 0:
+                    return entries[:i]
+        return entries
 
     def objects(self, page: Page) -> list[bytes]:
         """The page's objects as JSON, built only now that the page is known."""
