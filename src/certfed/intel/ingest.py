@@ -574,9 +574,20 @@ def _insert_indicators(event: Event, c: _Clean, now) -> int:
         ))  # fmt: skip
     table = connection.ops.quote_name(Indicator._meta.db_table)
     cols = ", ".join(connection.ops.quote_name(col) for col in _COLUMNS)
-    marks = ", ".join(["%s"] * len(_COLUMNS))
-    sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"  # noqa: S608 - names are constants
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY: one stream instead of a round of Bind/Execute per row (~6x faster). The
+            # driver's cursor, so Django's error translation is applied by hand (a unique
+            # violation must reach do_ingest as django.db.IntegrityError).
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+            return len(rows)
+        marks = ", ".join(["%s"] * len(_COLUMNS))
+        sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"  # noqa: S608 - names are constants
         for chunk in _chunks(rows, 5000):
             cursor.executemany(sql, chunk)
     return len(rows)
