@@ -98,7 +98,6 @@ def export(request, format: str, params: Query[ExportQuery]):  # noqa: A002 - th
 
 # -- import -----------------------------------------------------------------------------------
 
-DEFAULT_IMPORT_MAX_BYTES = 64 * 1024 * 1024
 _SHOWN = 1000  # problems and event uuids listed in an answer
 
 
@@ -160,7 +159,7 @@ def _problems(items) -> list[dict]:
 
 
 def _body(request) -> bytes:
-    limit = int(getattr(settings, "CERTFED_IMPORT_MAX_BYTES", DEFAULT_IMPORT_MAX_BYTES))
+    limit = settings.CERTFED_IMPORT_MAX_BYTES
     length = request.META.get("CONTENT_LENGTH")
     if not length:  # chunked: Django reads such a body as empty
         raise _NoLength("send the file with a Content-Length header", "body")

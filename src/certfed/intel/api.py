@@ -8,7 +8,7 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 
 from certfed.intel.actions import do_create_event, do_delete_event, do_update_event
-from certfed.intel.audit import audit_event_reads
+from certfed.intel.audit import audit_correlation_reads, audit_event_reads
 from certfed.intel.queries import (
     EventFilters,
     access_event,
@@ -158,11 +158,7 @@ def event_correlations(request, event_uuid: str):
     if event is None:
         raise Http404
     report = correlation_report(v, event)
-    audit_event_reads(
-        request, v,
-        [{"uuid": str(c.event.uuid), "owner": c.event.owner.short_name, "tlp": c.event.tlp}
-         for c in report.correlations],
-    )  # fmt: skip
+    audit_correlation_reads(request, v, report)
     return {
         "event": str(event.uuid),
         "correlation_count": len(report.correlations),

@@ -44,3 +44,12 @@ def audit_event_reads(request, viewer: Viewer, events: list[dict], *, detail: bo
             object_id="",
             detail={"restricted": restricted},
         )
+
+
+def audit_correlation_reads(request, viewer: Viewer, report) -> None:
+    """The events a correlation report shows count as read (a list of them)."""
+    audit_event_reads(
+        request, viewer,
+        [{"uuid": str(c.event.uuid), "owner": c.event.owner.short_name, "tlp": c.event.tlp}
+         for c in report.correlations],
+    )  # fmt: skip

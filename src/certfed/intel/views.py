@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from certfed.audit.log import context_for
 from certfed.intel.actions import do_create_event, do_delete_event, do_update_event
-from certfed.intel.audit import audit_event_reads
+from certfed.intel.audit import audit_correlation_reads, audit_event_reads
 from certfed.intel.correlation import correlation_report
 from certfed.intel.forms import (
     EventFilterForm,
@@ -51,6 +51,14 @@ def _visible_event(v, event_uuid: str):
     event = access_event(v, event_uuid)
     if event is None:
         raise Http404
+    return event
+
+
+def _changeable_event(v, event_uuid: str, verb: str):
+    """The event, when the viewer may see it (else 404) and change it (else 403)."""
+    event = _visible_event(v, event_uuid)
+    if not can_change(v, event):
+        raise PermissionDenied(f"only analysts and admins of the owning organisation may {verb} it")
     return event
 
 
@@ -92,11 +100,7 @@ def event_detail(request, event_uuid: str):
         score = decay_score(ind, now, last_sighted=seen.last_sighted)
         indicators.append((ind, effective_tlp(ind, event), seen, score))
     report = correlation_report(v, event)
-    audit_event_reads(
-        request, v,
-        [{"uuid": str(c.event.uuid), "owner": c.event.owner.short_name, "tlp": c.event.tlp}
-         for c in report.correlations],
-    )  # fmt: skip
+    audit_correlation_reads(request, v, report)
     return render(
         request,
         "intel/event_detail.html",
@@ -157,18 +161,13 @@ def event_create(request):
 @login_required
 def event_edit(request, event_uuid: str):
     v = viewer(request)
-    event = _visible_event(v, event_uuid)
-    if not can_change(v, event):
-        raise PermissionDenied("only analysts and admins of the owning organisation may edit it")
-    return _event_form(request, v, event)
+    return _event_form(request, v, _changeable_event(v, event_uuid, "edit"))
 
 
 @login_required
 def event_delete(request, event_uuid: str):
     v = viewer(request)
-    event = _visible_event(v, event_uuid)
-    if not can_change(v, event):
-        raise PermissionDenied("only analysts and admins of the owning organisation may delete it")
+    event = _changeable_event(v, event_uuid, "delete")
     status = 200
     if request.method == "POST":
         try:

@@ -14,6 +14,7 @@ import uuid
 from functools import wraps
 
 import orjson
+from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
@@ -174,8 +175,9 @@ def objects(request, caller: Caller, kind: str, collection_id: str):
     return media.respond(_envelope(listing, page), media_type=kind, headers=_headers(page))
 
 
-@taxii(stix=True)
-def object_by_id(request, caller: Caller, kind: str, collection_id: str, object_id: str):
+def _object_page(request, caller: Caller, collection_id: str, object_id: str):
+    """(listing, page) of one object's entries, or the 404 when the collection or the
+    object is not there for this caller."""
     c = _collection(caller, collection_id)
     if c is None:
         return media.not_found()
@@ -184,19 +186,24 @@ def object_by_id(request, caller: Caller, kind: str, collection_id: str, object_
     listing, page = _page(request, caller, c, filters)
     if not page.entries and not request.GET.get("next"):
         return media.not_found("object")
+    return listing, page
+
+
+@taxii(stix=True)
+def object_by_id(request, caller: Caller, kind: str, collection_id: str, object_id: str):
+    found = _object_page(request, caller, collection_id, object_id)
+    if isinstance(found, HttpResponse):
+        return found
+    listing, page = found
     return media.respond(_envelope(listing, page), media_type=kind, headers=_headers(page))
 
 
 @taxii()
 def versions(request, caller: Caller, kind: str, collection_id: str, object_id: str):
-    c = _collection(caller, collection_id)
-    if c is None:
-        return media.not_found()
-    filters = parse_filters(request.GET)
-    filters.ids = frozenset({object_id})
-    _, page = _page(request, caller, c, filters)
-    if not page.entries and not request.GET.get("next"):
-        return media.not_found("object")
+    found = _object_page(request, caller, collection_id, object_id)
+    if isinstance(found, HttpResponse):
+        return found
+    _, page = found
     body = {"more": page.more, "versions": [e.version for e in page.entries]}
     if page.more:
         body["next"] = page.next
