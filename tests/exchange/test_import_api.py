@@ -130,3 +130,14 @@ def test_csv_rows_of_one_event_are_one_event_however_its_uuid_is_written(fed):
     r = post(fed, "alpha", csv, content_type="text/csv")
     assert r.status_code == 200 and r.json()["events"] == [u], r.content
     assert Event.objects.get(uuid=u).indicators.count() == 2
+
+
+def test_an_import_for_the_organisation_stays_invisible_to_others(fed):
+    r = post(fed, "alpha", stix_samples.bundle(), distribution="organisation", tlp="amber")
+    assert r.status_code == 200, r.content
+    report = stix_samples.REPORT.split("--")[1]
+    assert fed.api("alpha", "read").get(f"/events/{report}").status_code == 200
+    for who in ("bravo", "vendor"):
+        assert fed.api(who, "read").get(f"/events/{report}").status_code == 404
+        found = fed.api(who, "read").get("/indicators", value="203.0.113.7").json()
+        assert found["count"] == 0
